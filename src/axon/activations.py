@@ -1,0 +1,214 @@
+"""Activation functions, each with its derivative written right under it.
+
+An activation is an object with ``forward(x)`` and ``backward(x, y, grad_output)``: the
+backward pass receives both the input ``x`` and the output ``y = f(x)`` so each derivative
+can use whichever is cheaper (sigmoid and tanh use ``y``, as scikit-learn does).
+``backward`` may overwrite ``grad_output`` in place and return it.
+
+The module-level names (``axon.activations.relu`` ...) are ready-made instances, so they
+can be called like Keras's functions: ``axon.activations.relu(x)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from axon.config import Array
+from axon.registry import Registry
+
+ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
+
+
+class Activation:
+    """Base class: an elementwise (or row-wise) function and its derivative."""
+
+    name: ClassVar[str] = "activation"
+
+    def forward(self, x: Array) -> Array:
+        """Return ``f(x)``."""
+        raise NotImplementedError
+
+    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+        """Return ``grad_output * f'(x)`` (the chain rule), given ``y = f(x)``."""
+        raise NotImplementedError
+
+    def __call__(self, x: Array) -> Array:
+        return self.forward(np.asarray(x))
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the constructor arguments."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.get_config() == other.get_config()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(self.get_config().items()))))
+
+
+@ACTIVATIONS.decorator("linear")
+class Linear(Activation):
+    """Identity: ``f(z) = z``, ``f'(z) = 1``."""
+
+    name = "linear"
+
+    def forward(self, x: Array) -> Array:
+        return x
+
+    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+        return grad_output
+
+
+@ACTIVATIONS.decorator("sigmoid")
+class Sigmoid(Activation):
+    """Logistic sigmoid: ``f(z) = 1 / (1 + e^-z)``, ``f'(z) = f(z) (1 - f(z))``.
+
+    Computed as ``(1 + tanh(z / 2)) / 2``, which is the same function and never
+    overflows. Range (0, 1); the tutorial's choice for a binary output layer.
+    """
+
+    name = "sigmoid"
+
+    def forward(self, x: Array) -> Array:
+        y = np.tanh(x * 0.5)
+        y += 1.0
+        y *= 0.5
+        return y
+
+    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+        return grad_output * y * (1.0 - y)
+
+
+@ACTIVATIONS.decorator("tanh")
+class Tanh(Activation):
+    """Hyperbolic tangent: ``f(z) = (e^z - e^-z) / (e^z + e^-z)``, ``f'(z) = 1 - f(z)^2``."""
+
+    name = "tanh"
+
+    def forward(self, x: Array) -> Array:
+        return np.tanh(x)
+
+    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+        return grad_output * (1.0 - y * y)
+
+
+@ACTIVATIONS.decorator("relu")
+class ReLU(Activation):
+    """Rectified linear unit: ``f(z) = max(0, z)``, ``f'(z) = 1 if z > 0 else 0``.
+
+    A unit whose input stays negative gets no gradient at all: the "dying ReLU" problem.
+    """
+
+    name = "relu"
+
+    def forward(self, x: Array) -> Array:
+        return np.maximum(x, 0)
+
+    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+        # y > 0 exactly where z > 0, and y is what the layer keeps anyway.
+        return grad_output * (y > 0)
+
+
+@ACTIVATIONS.decorator("leaky_relu")
+class LeakyReLU(Activation):
+    """Leaky ReLU: ``f(z) = z if z >= 0 else a z``, ``f'(z) = 1 if z >= 0 else a``.
+
+    The default slope ``a = negative_slope = 0.01`` is the tutorial's (PyTorch and ONNX
+    agree). Keras defaults to 0.2 for the function and 0.3 for the layer: pass
+    ``negative_slope`` explicitly when porting a Keras model.
+    """
+
+    name = "leaky_relu"
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        if not (isinstance(negative_slope, (int, float)) and negative_slope >= 0):
+            raise ValueError(
+                "Expected a non-negative float for the slope. "
+                f"Received: negative_slope={negative_slope!r}"
+            )
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: Array) -> Array:
+        return np.where(x >= 0, x, x * np.asarray(self.negative_slope, dtype=x.dtype))
+
+    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+        slope = np.where(x >= 0, 1.0, self.negative_slope).astype(grad_output.dtype)
+        return grad_output * slope
+
+    def get_config(self) -> dict[str, Any]:
+        return {"negative_slope": self.negative_slope}
+
+
+@ACTIVATIONS.decorator("softmax")
+class Softmax(Activation):
+    """Softmax over the last axis: ``f(z)_i = e^{z_i} / sum_j e^{z_j}``.
+
+    Rows are non-negative and sum to one. The row maximum is subtracted first, which
+    leaves the result unchanged and keeps ``exp`` from overflowing. The Jacobian-vector
+    product is ``grad_input = y * (g - sum_j g_j y_j)``.
+    """
+
+    name = "softmax"
+
+    def forward(self, x: Array) -> Array:
+        e = x - x.max(axis=-1, keepdims=True)
+        np.exp(e, out=e)
+        e /= e.sum(axis=-1, keepdims=True)
+        return e
+
+    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+        dot = (grad_output * y).sum(axis=-1, keepdims=True)
+        return y * (grad_output - dot)
+
+
+linear = Linear()
+sigmoid = Sigmoid()
+tanh = Tanh()
+relu = ReLU()
+leaky_relu = LeakyReLU()
+softmax = Softmax()
+
+
+def get(identifier: str | Activation | dict[str, Any] | None) -> Activation:
+    """Return an activation from a name, a config dict, an instance, or ``None`` (linear).
+
+    Examples
+    --------
+    >>> get("relu")
+    ReLU()
+    >>> get({"name": "leaky_relu", "negative_slope": 0.1})
+    LeakyReLU(negative_slope=0.1)
+    """
+    if identifier is None:
+        return Linear()
+    if isinstance(identifier, Activation):
+        return identifier
+    if isinstance(identifier, str):
+        return ACTIVATIONS.lookup(identifier)()
+    if isinstance(identifier, dict):
+        config = dict(identifier)
+        name = config.pop("name", None)
+        if not isinstance(name, str):
+            raise ValueError(
+                "Expected an activation config with a 'name' key. "
+                f"Received: identifier={identifier!r}"
+            )
+        return ACTIVATIONS.lookup(name)(**config)
+    raise TypeError(
+        "Expected an activation name (one of "
+        f"{', '.join(ACTIVATIONS.names())}), an axon.activations.Activation instance "
+        "(which knows its derivative) or None. "
+        f"Received: activation={identifier!r} of type {type(identifier).__name__}"
+    )
+
+
+def serialize(activation: Activation) -> str | dict[str, Any]:
+    """Return the name, or a config dict when the activation has arguments."""
+    config = activation.get_config()
+    return {"name": activation.name, **config} if config else activation.name

@@ -1,0 +1,50 @@
+"""The History callback that ``fit`` always adds and returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axon.callbacks.base import Callback, Logs
+
+
+class History(Callback):
+    """Record each epoch's logs: ``history.history["val_loss"][epoch]``.
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        One list per log key (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``...).
+    epoch : list of int
+        The epochs that ran, counted from 0.
+    best_epoch : int or None
+        The epoch whose weights an ``EarlyStopping(restore_best_weights=True)`` restored.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+        self.best_epoch: int | None = None
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.epoch = []
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        if self.model is not None:
+            self.model.history = self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready record of the run: the logs, epochs, parameters."""
+        params = {k: v for k, v in self.params.items() if isinstance(v, (int, float, str))}
+        return {
+            "history": self.history,
+            "epoch": self.epoch,
+            "best_epoch": self.best_epoch,
+            "params": params,
+        }
+
+    def __repr__(self) -> str:
+        return f"<History epochs={len(self.epoch)} keys={list(self.history)}>"

@@ -1,0 +1,81 @@
+"""Global settings: the float type, the fuzz factor and the source of randomness.
+
+Every random draw in axon goes through a :class:`numpy.random.Generator`. Components that
+take ``seed=None`` draw their own seed from the global generator here, so that
+:func:`set_random_seed` makes whole programs repeatable, bit for bit.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+"""The one array alias used across axon's signatures."""
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_global_rng = np.random.default_rng()
+
+_VALID_FLOATX = ("float16", "float32", "float64")
+
+
+def floatx() -> str:
+    """Return the default float type, ``"float32"`` unless changed."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float type for new weights and cast inputs.
+
+    Examples
+    --------
+    >>> import axon
+    >>> axon.config.set_floatx("float64"); axon.config.floatx()
+    'float64'
+    >>> axon.config.set_floatx("float32")
+    """
+    global _FLOATX
+    if value not in _VALID_FLOATX:
+        raise ValueError(
+            f"Expected one of {_VALID_FLOATX} for floatx. Received: value={value!r}"
+        )
+    _FLOATX = value
+
+
+def epsilon() -> float:
+    """Return the fuzz factor used to avoid division by zero (Keras: 1e-7)."""
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor used to avoid division by zero."""
+    global _EPSILON
+    if not value > 0:
+        raise ValueError(f"Expected a positive float. Received: value={value!r}")
+    _EPSILON = float(value)
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed axon's global generator (and Python's ``random``) so runs repeat exactly.
+
+    Layers, initializers and ``fit`` draw from this generator when they are given no
+    ``seed`` of their own.
+    """
+    global _global_rng
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"Expected a non-negative integer. Received: seed={seed!r}")
+    random.seed(int(seed))
+    _global_rng = np.random.default_rng(int(seed))
+
+
+def make_rng(seed: int | None = None) -> np.random.Generator:
+    """Return a new generator: seeded by ``seed``, or by a draw from the global one."""
+    if seed is None:
+        return np.random.default_rng(int(_global_rng.integers(2**63)))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"Expected a non-negative integer. Received: seed={seed!r}")
+    return np.random.default_rng(int(seed))

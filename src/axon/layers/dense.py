@@ -1,0 +1,111 @@
+"""The fully connected layer: every input unit feeds every output unit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from axon import activations, initializers
+from axon.activations import Activation
+from axon.config import Array
+from axon.layers.base import LAYERS, Layer
+
+
+@LAYERS.decorator("Dense")
+class Dense(Layer):
+    """``y = f(x W + b)``: a weighted sum of the inputs plus a bias, then an activation.
+
+    Forward, for a batch ``x`` of shape ``(n, d_in)``::
+
+        z = x @ kernel + bias        # (n, units)
+        y = activation(z)            # (n, units)
+
+    Backward, by the chain rule, with ``g = dL/dy``::
+
+        dL/dz      = g * f'(z)
+        dL/dkernel = x.T @ dL/dz     # (d_in, units)
+        dL/dbias   = sum_rows(dL/dz) # (units,)
+        dL/dx      = dL/dz @ kernel.T
+
+    Parameters
+    ----------
+    units : int
+        Number of output units (neurons).
+    activation : str or Activation, optional
+        ``"relu"``, ``"softmax"``... ``None`` means linear.
+    use_bias : bool
+        Whether to add the bias ``b``.
+    kernel_initializer, bias_initializer : str or Initializer
+        Keras defaults: ``"glorot_uniform"`` and ``"zeros"``.
+    input_shape : tuple of int, optional
+        Shape of one sample, for the first layer of a ``Sequential``.
+
+    Examples
+    --------
+    >>> import numpy as np, axon
+    >>> layer = axon.layers.Dense(3, activation="relu")
+    >>> layer(np.ones((2, 4))).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation: str | Activation | None = None,
+        use_bias: bool = True,
+        kernel_initializer: str | initializers.Initializer = "glorot_uniform",
+        bias_initializer: str | initializers.Initializer = "zeros",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ValueError(f"Expected a positive integer. Received: units={units!r}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
+        if len(input_shape) != 1:
+            raise ValueError(
+                f"Dense expects flat samples of shape (features,). Received: "
+                f"input_shape={input_shape}; flatten the data first"
+            )
+        self.add_weight("kernel", (input_shape[0], self.units), self.kernel_initializer, rng)
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer, rng)
+        return (self.units,)
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        self.x = x  # (n, d_in)
+        z = x @ self.params["kernel"]  # (n, units)
+        if self.use_bias:
+            z += self.params["bias"]
+        self.logits = z
+        self.y = self.activation.forward(z)  # (n, units)
+        return self.y
+
+    def backward(self, grad_output: Array) -> Array | None:
+        grad_logits = self.activation.backward(self.logits, self.y, grad_output)
+        return self.backward_from_logits(grad_logits)
+
+    def backward_from_logits(self, grad_logits: Array) -> Array | None:
+        """Backward pass from ``dL/dz``, skipping the activation (fused output/loss)."""
+        np.matmul(self.x.T, grad_logits, out=self.grads["kernel"])  # (d_in, units)
+        if self.use_bias:
+            np.sum(grad_logits, axis=0, out=self.grads["bias"])  # (units,)
+        if not self.needs_input_gradient:
+            return None
+        return grad_logits @ self.params["kernel"].T  # (n, d_in)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }

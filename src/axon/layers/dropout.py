@@ -1,0 +1,60 @@
+"""Dropout: randomly silence units during training so none can be relied on alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from axon import config
+from axon.config import Array
+from axon.layers.base import LAYERS, Layer
+
+
+@LAYERS.decorator("Dropout")
+class Dropout(Layer):
+    """Inverted dropout: zero each input with probability ``rate`` while training.
+
+    In training, ``mask_ij = [u_ij >= rate] / (1 - rate)`` with ``u ~ U[0, 1)`` and
+    ``y = x * mask``, so the expected output equals the input; ``dL/dx = g * mask``.
+    At inference the layer is the identity.
+
+    Parameters
+    ----------
+    rate : float
+        Fraction of inputs to drop, in ``[0, 1)``.
+    seed : int, optional
+        Seed of the mask generator; by default drawn from axon's global generator.
+
+    Examples
+    --------
+    >>> import numpy as np, axon
+    >>> layer = axon.layers.Dropout(0.5, seed=0)
+    >>> layer(np.ones((1, 4)), training=False)
+    array([[1., 1., 1., 1.]], dtype=float32)
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"Expected a float between 0 and 1. Received: rate={rate!r}")
+        self.rate = float(rate)
+        self.seed = seed
+        self.rng = config.make_rng(seed)
+        self.mask: Array | None = None
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        if not training or self.rate == 0:
+            self.mask = None
+            return x
+        keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate
+        self.mask = keep.astype(x.dtype) * np.asarray(1 / (1 - self.rate), x.dtype)
+        return x * self.mask
+
+    def backward(self, grad_output: Array) -> Array | None:
+        if self.mask is None:
+            return grad_output
+        return grad_output * self.mask
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}

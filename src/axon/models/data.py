@@ -1,0 +1,194 @@
+"""Turning what users pass to ``fit`` into checked arrays, and cutting them into batches.
+
+Inputs are checked and cast to the float type once per call to ``fit``, never per batch.
+Every failure is a ValueError or TypeError that names the argument, what was expected
+and what was given.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from axon import config
+from axon.config import Array
+from axon.losses import Loss
+
+
+def _to_array(data: Any, name: str) -> Array:
+    if data is None:
+        raise ValueError(f"Expected an array for {name}. Received: {name}=None")
+    if hasattr(data, "to_numpy"):  # pandas DataFrame / Series
+        data = data.to_numpy()
+    try:
+        array = np.asarray(data)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(
+            f"Expected {name} to be a rectangular array. Received: ragged data ({error})"
+        ) from None
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    ):
+        raise TypeError(
+            f"Expected {name} to hold numbers. Received: an array of dtype {array.dtype}"
+            + (" (ragged rows or mixed types?)" if array.dtype == object else "")
+        )
+    if array.size == 0:
+        raise ValueError(f"Expected a non-empty {name}. Received: shape {array.shape}")
+    return array
+
+
+def check_finite(array: Array, name: str) -> None:
+    """Raise a ValueError pointing at the first NaN or infinity in ``array``."""
+    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        count = int((~np.isfinite(array)).sum())
+        raise ValueError(
+            f"Expected finite values in {name}. Received: {count} NaN or infinite "
+            f"value(s), the first at index {where} ({array[where]})"
+        )
+
+
+def as_inputs(x: Any, n_features: int | None = None, name: str = "x") -> Array:
+    """Return ``x`` as a 2-D float array of the model's float type (copied only if needed)."""
+    array = _to_array(x, name)
+    if array.ndim != 2:
+        hint = " Reshape a single feature with x.reshape(-1, 1)." if array.ndim == 1 else ""
+        raise ValueError(
+            f"Expected {name} of shape (samples, features). Received: shape "
+            f"{array.shape}.{hint}"
+        )
+    if n_features is not None and array.shape[1] != n_features:
+        raise ValueError(
+            f"The model expects {n_features} feature(s) per sample. Received: {name} "
+            f"with {array.shape[1]} column(s), shape {array.shape}"
+        )
+    check_finite(array, name)
+    return np.ascontiguousarray(array, dtype=config.floatx())
+
+
+def as_targets(y: Any, loss: Loss, n_outputs: int, name: str = "y") -> Array:
+    """Return ``y`` in the form ``loss`` needs, checking it fits the model's output."""
+    array = _to_array(y, name)
+    check_finite(array.astype(float, copy=False), name)
+    if loss.target == "index":
+        return _as_class_indices(array, n_outputs, loss.name, name)
+    if array.ndim == 1 and n_outputs == 1:
+        array = array.reshape(-1, 1)
+    if loss.target == "one_hot" and (array.ndim == 1 or array.shape[-1] != n_outputs):
+        integral = array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)
+        hint = (
+            " These look like integer class labels: use "
+            "loss='sparse_categorical_crossentropy', or one-hot encode them with "
+            "axon.utils.to_categorical(y, num_classes)."
+            if integral
+            else ""
+        )
+        raise ValueError(
+            f"{loss.name} expects one-hot {name} of shape (samples, {n_outputs}). "
+            f"Received: shape {array.shape}.{hint}"
+        )
+    if array.ndim != 2 or array.shape[1] != n_outputs:
+        raise ValueError(
+            f"Expected {name} of shape (samples, {n_outputs}) to match the model's output. "
+            f"Received: shape {array.shape}"
+        )
+    if loss.name == "binary_crossentropy" and ((array < 0) | (array > 1)).any():
+        raise ValueError(
+            f"binary_crossentropy expects {name} between 0 and 1. Received: values from "
+            f"{array.min()} to {array.max()}"
+        )
+    return np.ascontiguousarray(array, dtype=config.floatx())
+
+
+def _as_class_indices(array: Array, n_classes: int, loss_name: str, name: str) -> Array:
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(
+            f"{loss_name} expects integer class labels of shape (samples,). Received: "
+            f"{name} of shape {array.shape}. For one-hot targets use "
+            "loss='categorical_crossentropy'."
+        )
+    labels = array.astype(np.int64)
+    if not np.array_equal(labels, array):
+        raise ValueError(
+            f"{loss_name} expects integer class labels in {name}. Received: "
+            f"non-integer values such as {array[labels != array][0]}"
+        )
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(
+            f"{loss_name} expects class labels from 0 to {n_classes - 1} (the model has "
+            f"{n_classes} outputs). Received: labels from {labels.min()} to {labels.max()}"
+        )
+    return labels
+
+
+def check_same_length(x: Array, y: Array) -> None:
+    """Raise when ``x`` and ``y`` disagree on the number of samples."""
+    if len(x) != len(y):
+        raise ValueError(
+            "Expected x and y to have the same number of samples. Received: "
+            f"x with {len(x)} and y with {len(y)}"
+        )
+
+
+def check_batch_size(batch_size: Any) -> int:
+    """Return ``batch_size`` (32 if ``None``) as a positive int or raise."""
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"Expected an integer. Received: batch_size={batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"Expected a positive integer. Received: batch_size={batch_size}")
+    return int(batch_size)
+
+
+def class_of(y: Array) -> Array:
+    """Class index of each target row (argmax of one-hot, the value otherwise)."""
+    return y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y), -1)[:, 0]
+
+
+def split_validation(
+    x: Array, y: Array, validation_split: float, classification: bool
+) -> tuple[Array, Array, Array, Array]:
+    """Keras's ``validation_split``: the last fraction of rows, taken before shuffling.
+
+    ``split_at = floor(n * (1 - validation_split))``. Warns when the validation rows
+    hold a single class while the training rows hold several: the sign of sorted data.
+    """
+    if not (isinstance(validation_split, (int, float)) and 0 <= validation_split < 1):
+        raise ValueError(
+            f"Expected a float in [0, 1). Received: validation_split={validation_split!r}"
+        )
+    split_at = math.floor(len(x) * (1.0 - validation_split))
+    if split_at == 0 or split_at == len(x):
+        raise ValueError(
+            f"validation_split={validation_split} leaves {split_at} training and "
+            f"{len(x) - split_at} validation samples out of {len(x)}; both need at least one"
+        )
+    x_train, x_val, y_train, y_val = x[:split_at], x[split_at:], y[:split_at], y[split_at:]
+    if classification:
+        val_classes = np.unique(class_of(y_val))
+        if len(val_classes) == 1 and len(np.unique(class_of(y_train))) > 1:
+            warnings.warn(
+                f"validation_split takes the last {len(x_val)} rows before shuffling, and "
+                f"they all belong to class {val_classes[0]}. Your data looks sorted: "
+                "shuffle it before fit, or pass validation_data.",
+                UserWarning,
+                stacklevel=3,
+            )
+    return x_train, y_train, x_val, y_val
+
+
+def batches(n: int, batch_size: int, order: Array | None = None) -> Iterator[Array | slice]:
+    """Yield the rows of each batch: index arrays from ``order``, else plain slices."""
+    for start in range(0, n, batch_size):
+        if order is None:
+            yield slice(start, start + batch_size)
+        else:
+            yield order[start : start + batch_size]

@@ -1,0 +1,426 @@
+"""compile / fit / evaluate / predict: the training loop, written out once.
+
+The loop per batch is: forward (training mode), loss and its gradient at the output (or
+at the logits, when the output activation and the loss are fused), backward up the
+stack into the flat gradient vector, one optimizer step over the flat parameter vector.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from axon import config, losses, metrics, optimizers
+from axon.activations import Activation
+from axon.callbacks import CallbackList, EpochLogger, History, ProgressBar
+from axon.callbacks.base import Callback
+from axon.config import Array
+from axon.losses import Loss
+from axon.metrics import Metric
+from axon.models import data
+from axon.optimizers import Optimizer
+
+
+@contextmanager
+def _deferred_interrupt() -> Iterator[list[bool]]:
+    """Turn Ctrl-C into a flag that the loop checks between batches.
+
+    Training then ends after the current batch with consistent weights, the history
+    so far and ``on_train_end`` called, instead of dying halfway through an update.
+    A second Ctrl-C interrupts at once.
+    """
+    flag = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag[0]:
+            raise KeyboardInterrupt
+        flag[0] = True
+        print("\nInterrupted: training stops after this batch (Ctrl-C again to abort).")
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Trainer:
+    """What a model needs to learn: ``compile``, ``fit``, ``evaluate``, ``predict``.
+
+    A subclass provides ``forward``, ``backward``, ``parameters``, ``gradients``,
+    ``layers``, ``output_shape``, ``get_weights``/``set_weights`` and
+    ``_build_from_data``.
+    """
+
+    layers: list[Any]
+    parameters: Array
+    gradients: Array
+    input_shape: tuple[int, ...] | None
+    built: bool
+
+    def __init__(self) -> None:
+        self.optimizer: Optimizer | None = None
+        self.loss: Loss | None = None
+        self.metrics: list[Metric] = []
+        self._metric_ids: list[Any] = []
+        self.compiled = False
+        self.stop_training = False
+        self.history: History | None = None
+
+    # Provided by the subclass.
+    def forward(self, x: Array, training: bool = False) -> Array:
+        raise NotImplementedError
+
+    def backward(self, grad_output: Array, from_logits: bool = False) -> None:
+        raise NotImplementedError
+
+    def get_weights(self) -> list[Array]:
+        raise NotImplementedError
+
+    def set_weights(self, weights: list[Array]) -> None:
+        raise NotImplementedError
+
+    def _build_from_data(self, x: Array) -> None:
+        raise NotImplementedError
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    # -- compile --------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer: str | Optimizer = "rmsprop",
+        loss: str | Loss | None = None,
+        metrics: list[str | Metric] | None = None,
+    ) -> None:
+        """Choose the optimizer, the loss and the metrics reported during training.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer
+            ``"adam"``, ``axon.optimizers.Adam(learning_rate=1e-3)``...
+        loss : str or Loss
+            ``"categorical_crossentropy"``, ``"mse"``...
+        metrics : list, optional
+            ``["accuracy"]`` picks the accuracy that fits the loss.
+        """
+        if loss is None:
+            raise ValueError(
+                "Expected a loss, such as loss='categorical_crossentropy'. Received: None"
+            )
+        if metrics is not None and not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"Expected a list of metrics. Received: metrics={metrics!r}")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        self._metric_ids = list(metrics or [])
+        self.metrics = []
+        self.compiled = True
+        if self.built:
+            self._resolve_metrics()
+
+    def _resolve_metrics(self) -> None:
+        assert self.loss is not None
+        width = self.output_shape[-1]
+        self.metrics = [metrics.get(m, self.loss, width) for m in self._metric_ids]
+
+    def _require_compiled(self, what: str) -> Loss:
+        if not self.compiled or self.loss is None:
+            raise RuntimeError(
+                f"You must call compile() before {what}: model.compile(optimizer='adam', "
+                "loss='categorical_crossentropy', metrics=['accuracy'])"
+            )
+        return self.loss
+
+    def _output_path(self) -> str:
+        """How the loss meets the output: ``fused``, ``from_logits`` or ``plain``."""
+        assert self.loss is not None
+        pairs_with = self.loss.pairs_with
+        if self.loss.from_logits:
+            return "from_logits"
+        last = self.layers[-1]
+        activation = getattr(last, "activation", None)
+        if (
+            pairs_with is not None
+            and type(activation) is pairs_with
+            and hasattr(last, "backward_from_logits")
+        ):
+            return "fused"
+        return "plain"
+
+    # -- one step -------------------------------------------------------------------
+    def _loss_and_gradient(self, y: Array, output: Array) -> tuple[float, Array, bool]:
+        """Return the batch loss, the gradient to send back, and whether it is at logits."""
+        loss = self.loss
+        assert loss is not None
+        path = self._output_path()
+        if path == "fused":
+            logits = self.layers[-1].logits
+            return loss.forward_from_logits(y, logits), loss.backward_from_logits(y, output), True
+        if path == "from_logits":
+            assert loss.pairs_with is not None
+            activation: Activation = loss.pairs_with()
+            probs = activation.forward(output.copy())
+            return loss.forward_from_logits(y, output), loss.backward_from_logits(y, probs), False
+        return loss.forward(y, output), loss.backward(y, output), False
+
+    def _train_step(self, x: Array, y: Array) -> tuple[float, Array]:
+        assert self.optimizer is not None
+        output = self.forward(x, training=True)
+        loss, grad, at_logits = self._loss_and_gradient(y, output)
+        if not math.isfinite(loss):
+            return loss, output  # the caller stops; the weights stay the last finite ones
+        self.backward(grad, from_logits=at_logits)
+        self.optimizer.apply(self.parameters, self.gradients)
+        return loss, output
+
+    def _prepare(self, x: Any, y: Any, what: str) -> tuple[Array, Array]:
+        loss = self._require_compiled(what)
+        n_features = self.input_shape[0] if self.input_shape else None
+        x = data.as_inputs(x, n_features, "x")
+        self._build_from_data(x)
+        if not self.metrics and self._metric_ids:
+            self._resolve_metrics()
+        y = data.as_targets(y, loss, self.output_shape[-1], "y")
+        data.check_same_length(x, y)
+        return x, y
+
+    # -- fit ------------------------------------------------------------------------
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks: list[Callback] | None = None,
+        validation_split: float = 0.0,
+        validation_data: tuple[Any, Any] | None = None,
+        shuffle: bool = True,
+        initial_epoch: int = 0,
+    ) -> History:
+        """Train for ``epochs`` passes over ``(x, y)`` in mini-batches.
+
+        As in Keras, ``validation_split`` holds out the *last* fraction of the rows,
+        before any shuffling, and ``validation_data`` takes precedence over it. Returns
+        the :class:`~axon.callbacks.History` whose ``.history`` has ``loss``, each
+        metric, and ``val_``-prefixed twins when there is validation data.
+        """
+        x, y = self._prepare(x, y, "fit")
+        batch_size = data.check_batch_size(batch_size)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"Expected a non-negative integer. Received: epochs={epochs!r}")
+        verbose = self._check_verbose(verbose)
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError(
+                    "Expected validation_data=(x_val, y_val). "
+                    f"Received: {type(validation_data).__name__}"
+                )
+            x_val, y_val = self._prepare(*validation_data, "fit")
+        elif validation_split:
+            assert self.loss is not None
+            classifying = self.loss.target != "value" or self.loss.name == "binary_crossentropy"
+            x, y, x_val, y_val = data.split_validation(x, y, validation_split, classifying)
+        else:
+            x_val = y_val = None
+
+        history = History()
+        extra: list[Callback] = []
+        if verbose == 1:
+            extra.append(ProgressBar())
+        elif verbose == 2:
+            extra.append(EpochLogger())
+        callback_list = CallbackList([*(callbacks or []), history, *extra])
+        steps = math.ceil(len(x) / batch_size)
+        callback_list.set_model(self)
+        callback_list.set_params(
+            {
+                "epochs": epochs,
+                "steps": steps,
+                "verbose": verbose,
+                "batch_size": batch_size,
+                "samples": len(x),
+                "metrics": self._log_names(x_val is not None),
+            }
+        )
+        self.history = history
+        self.stop_training = False
+        rng = config.make_rng()
+        logs: dict[str, float] = {}
+        callback_list.on_train_begin()
+        try:
+            with _deferred_interrupt() as interrupted:
+                for epoch in range(initial_epoch, epochs):
+                    callback_list.on_epoch_begin(epoch)
+                    order = rng.permutation(len(x)) if shuffle else None
+                    logs = self._run_epoch(x, y, batch_size, order, epoch, callback_list, interrupted)
+                    if x_val is not None and y_val is not None and not self.stop_training:
+                        val_logs = self._evaluate_arrays(x_val, y_val, batch_size)
+                        logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    if self.stop_training and not logs:
+                        break
+                    callback_list.on_epoch_end(epoch, logs)
+                    if self.stop_training or interrupted[0]:
+                        break
+        finally:
+            callback_list.on_train_end(logs)
+        return history
+
+    def _run_epoch(
+        self,
+        x: Array,
+        y: Array,
+        batch_size: int,
+        order: Array | None,
+        epoch: int,
+        callback_list: CallbackList,
+        interrupted: list[bool],
+    ) -> dict[str, float]:
+        totals = np.zeros(1 + len(self.metrics))
+        seen = 0
+        for step, rows in enumerate(data.batches(len(x), batch_size, order)):
+            callback_list.on_train_batch_begin(step)
+            xb, yb = x[rows], y[rows]
+            loss, output = self._train_step(xb, yb)
+            if not math.isfinite(loss):
+                self._stop_on_non_finite(loss, epoch, step)
+                return {}
+            n = len(xb)
+            totals[0] += loss * n
+            for i, metric in enumerate(self.metrics, start=1):
+                totals[i] += metric(yb, output) * n
+            seen += n
+            logs = self._logs_from(totals / seen)
+            callback_list.on_train_batch_end(step, logs)
+            if interrupted[0] or self.stop_training:
+                break
+        return self._logs_from(totals / max(seen, 1))
+
+    def _stop_on_non_finite(self, loss: float, epoch: int, step: int) -> None:
+        self.stop_training = True
+        warnings.warn(
+            f"The loss became {loss} at epoch {epoch + 1}, batch {step + 1}; training "
+            "stopped and the model keeps its last finite weights. Likely causes: a "
+            "learning rate too large (the loss diverges), or unscaled inputs (try "
+            "sklearn's StandardScaler).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+    def _logs_from(self, values: Array) -> dict[str, float]:
+        assert self.loss is not None
+        names = ["loss", *(m.name for m in self.metrics)]
+        return {name: float(value) for name, value in zip(names, values)}
+
+    def _log_names(self, with_validation: bool) -> list[str]:
+        names = ["loss", *(m.name for m in self.metrics)]
+        return names + [f"val_{n}" for n in names] if with_validation else names
+
+    @staticmethod
+    def _check_verbose(verbose: int | str) -> int:
+        if verbose == "auto":
+            return 1
+        if verbose not in (0, 1, 2):
+            raise ValueError(f"Expected verbose in ('auto', 0, 1, 2). Received: {verbose!r}")
+        return int(verbose)
+
+    # -- evaluate / predict ---------------------------------------------------------
+    def _evaluate_arrays(self, x: Array, y: Array, batch_size: int) -> dict[str, float]:
+        totals = np.zeros(1 + len(self.metrics))
+        for rows in data.batches(len(x), batch_size):
+            xb, yb = x[rows], y[rows]
+            output = self.forward(xb, training=False)
+            loss, _, _ = self._loss_and_gradient(yb, output)
+            totals[0] += loss * len(xb)
+            for i, metric in enumerate(self.metrics, start=1):
+                totals[i] += metric(yb, output) * len(xb)
+        return self._logs_from(totals / len(x))
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        return_dict: bool = False,
+    ) -> float | list[float] | dict[str, float]:
+        """Return the loss and metrics on ``(x, y)`` in inference mode.
+
+        As in Keras: ``[loss, metric, ...]``, or just the loss when there are no
+        metrics, or a dict with ``return_dict=True``.
+        """
+        x, y = self._prepare(x, y, "evaluate")
+        verbose = self._check_verbose(verbose)
+        logs = self._evaluate_arrays(x, y, data.check_batch_size(batch_size))
+        if verbose:
+            print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+        return self._format_results(logs, return_dict)
+
+    @staticmethod
+    def _format_results(
+        logs: dict[str, float], return_dict: bool
+    ) -> float | list[float] | dict[str, float]:
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto") -> Array:
+        """Return the model's outputs for ``x``, computed in batches in inference mode."""
+        n_features = self.input_shape[0] if self.input_shape else None
+        x = data.as_inputs(x, n_features, "x")
+        self._build_from_data(x)
+        self._check_verbose(verbose)
+        batch_size = data.check_batch_size(batch_size)
+        result = np.empty((len(x), *self.output_shape), dtype=config.floatx())
+        for rows in data.batches(len(x), batch_size):
+            result[rows] = self.forward(x[rows], training=False)
+        return result
+
+    def predict_on_batch(self, x: Any) -> Array:
+        """Outputs for one batch, in inference mode."""
+        return self.predict(x, batch_size=max(1, len(np.asarray(x))), verbose=0)
+
+    def train_on_batch(
+        self, x: Any, y: Any, return_dict: bool = False
+    ) -> float | list[float] | dict[str, float]:
+        """One optimizer step on ``(x, y)``; returns the batch's loss and metrics."""
+        x, y = self._prepare(x, y, "train_on_batch")
+        loss, output = self._train_step(x, y)
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"The loss is {loss}; the step was not applied. Check the learning rate "
+                "and the scaling of the inputs."
+            )
+        logs = {"loss": loss, **{m.name: m(y, output) for m in self.metrics}}
+        return self._format_results(logs, return_dict)
+
+    def test_on_batch(
+        self, x: Any, y: Any, return_dict: bool = False
+    ) -> float | list[float] | dict[str, float]:
+        """Loss and metrics of one batch, in inference mode."""
+        x, y = self._prepare(x, y, "test_on_batch")
+        return self._format_results(self._evaluate_arrays(x, y, len(x)), return_dict)
+
+    # -- saving ---------------------------------------------------------------------
+    def save(self, filepath: str) -> None:
+        """Save architecture, weights, compile settings and optimizer state to one file.
+
+        The file is a zip of JSON and raw ``.npy`` arrays (never pickle), written to a
+        temporary file and renamed, so a crash never leaves half a model.
+        """
+        from axon.models.saving import save_model
+
+        save_model(self, filepath)

@@ -1,0 +1,29 @@
+"""Optimizers that update the model's flat parameter vector in a few NumPy calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axon.optimizers.adam import Adam
+from axon.optimizers.base import OPTIMIZERS, Optimizer
+from axon.optimizers.rmsprop import RMSprop
+from axon.optimizers.sgd import SGD
+
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "Optimizer", "RMSprop", "get"]
+
+
+def get(identifier: str | Optimizer | dict[str, Any]) -> Optimizer:
+    """Return an optimizer from a name (``"adam"``), a config dict or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return OPTIMIZERS.lookup(identifier.lower())()
+    if isinstance(identifier, dict):
+        config = dict(identifier)
+        name = config.pop("name", None)
+        if isinstance(name, str):
+            return OPTIMIZERS.lookup(name)(**config)
+    raise TypeError(
+        f"Expected an optimizer name (one of {', '.join(OPTIMIZERS.names())}) or an "
+        f"axon.optimizers.Optimizer instance. Received: optimizer={identifier!r}"
+    )

@@ -1,0 +1,57 @@
+"""Stochastic gradient descent, optionally with (Nesterov) momentum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from axon.config import Array
+from axon.optimizers.base import OPTIMIZERS, Optimizer, check_fraction
+
+
+@OPTIMIZERS.decorator("sgd")
+class SGD(Optimizer):
+    """Gradient descent, the tutorial's ``W <- W - eta dL/dW``.
+
+    With ``momentum`` ``mu`` (Keras's form)::
+
+        v <- mu v - eta g
+        w <- w + v                      (plain momentum)
+        w <- w + mu v - eta g           (nesterov=True)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, g = np.array([1.0]), np.array([0.5])
+    >>> SGD(learning_rate=0.1).apply(w, g); w
+    array([0.95])
+    """
+
+    name = "sgd"
+
+    def __init__(
+        self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
+    ) -> None:
+        super().__init__(learning_rate)
+        self.momentum = check_fraction(momentum, "momentum")
+        self.nesterov = bool(nesterov)
+        self.slot_names = ("momentum",) if self.momentum else ()
+
+    def update(self, params: Array, grads: Array) -> None:
+        step = np.multiply(grads, self.learning_rate, out=self.scratch)  # eta g
+        if not self.momentum:
+            params -= step
+            return
+        velocity = self.slots["momentum"]
+        velocity *= self.momentum
+        velocity -= step
+        if self.nesterov:
+            params -= step
+            step = np.multiply(velocity, self.momentum, out=self.scratch)
+            params += step
+        else:
+            params += velocity
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
