@@ -46,7 +46,9 @@ class Activation:
         return f"{type(self).__name__}({args})"
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.get_config() == other.get_config()  # type: ignore[attr-defined]
+        if not isinstance(other, Activation) or type(self) is not type(other):
+            return False
+        return self.get_config() == other.get_config()
 
     def __hash__(self) -> int:
         return hash((type(self), tuple(sorted(self.get_config().items()))))

@@ -33,7 +33,9 @@ def _float_list(text: str) -> list[float]:
             f"expected comma-separated numbers such as 0.3,0.2, got {text!r}"
         ) from None
     if any(not 0 <= v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"dropout rates must lie in [0, 1), got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"dropout rates must lie in [0, 1), got {text!r}"
+        )
     return values
 
 
@@ -42,9 +44,13 @@ def _positive(kind: type) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"expected a number, got {text!r}"
+            ) from None
         if not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected a positive number, got {text!r}"
+            )
         return value
 
     return parse
@@ -53,7 +59,8 @@ def _positive(kind: type) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``axon`` command."""
     parser = argparse.ArgumentParser(
-        prog="axon", description="Train and inspect dense neural networks built with axon."
+        prog="axon",
+        description="Train and inspect dense neural networks built with axon.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     train = commands.add_parser(
@@ -64,12 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
         "tutorial does, then save the model and its history.",
     )
     train.add_argument("--epochs", type=_positive(int), default=100, help="default 100")
-    train.add_argument("--batch-size", type=_positive(int), default=16, help="default 16")
     train.add_argument(
-        "--learning-rate", type=_positive(float), default=0.001, help="Adam's, default 0.001"
+        "--batch-size", type=_positive(int), default=16, help="default 16"
     )
     train.add_argument(
-        "--hidden", type=_int_list, default=[64, 32], help="units per hidden layer, default 64,32"
+        "--learning-rate",
+        type=_positive(float),
+        default=0.001,
+        help="Adam's, default 0.001",
+    )
+    train.add_argument(
+        "--hidden",
+        type=_int_list,
+        default=[64, 32],
+        help="units per hidden layer, default 64,32",
     )
     train.add_argument(
         "--dropout",
@@ -80,9 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--no-batch-norm", action="store_true", help="leave out BatchNormalization"
     )
-    train.add_argument("--patience", type=int, default=10, help="EarlyStopping, default 10")
     train.add_argument(
-        "--validation-split", type=float, default=0.2, help="default 0.2 (the last rows)"
+        "--patience", type=int, default=10, help="EarlyStopping, default 10"
+    )
+    train.add_argument(
+        "--validation-split",
+        type=float,
+        default=0.2,
+        help="default 0.2 (the last rows)",
     )
     train.add_argument("--seed", type=int, default=0, help="random seed, default 0")
     train.add_argument(
@@ -92,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_model(hidden: list[int], dropout: list[float], batch_norm: bool, n_in: int, n_out: int) -> Any:
+def build_model(
+    hidden: list[int], dropout: list[float], batch_norm: bool, n_in: int, n_out: int
+) -> Any:
     """The tutorial's architecture, generalised to any hidden sizes."""
     import axon
 
@@ -124,7 +146,9 @@ def load_iris_split(seed: int = 42) -> tuple[Any, Any, Any, Any, list[str]]:
     iris = load_iris()
     x = StandardScaler().fit_transform(iris.data)
     y = axon.utils.to_categorical(iris.target, 3)
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=seed)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=0.2, random_state=seed
+    )
     return x_train, x_test, y_train, y_test, list(iris.target_names)
 
 
@@ -133,7 +157,10 @@ def train(args: argparse.Namespace) -> int:
     import axon
 
     if not 0 <= args.validation_split < 1:
-        print(f"axon train: --validation-split must lie in [0, 1), got {args.validation_split}", file=sys.stderr)
+        print(
+            f"axon train: --validation-split must lie in [0, 1), got {args.validation_split}",
+            file=sys.stderr,
+        )
         return 2
     axon.utils.set_random_seed(args.seed)
     x_train, x_test, y_train, y_test, _ = load_iris_split()
@@ -144,7 +171,9 @@ def train(args: argparse.Namespace) -> int:
         metrics=["accuracy"],
     )
     model.summary()
-    stopper = axon.callbacks.EarlyStopping(patience=args.patience, restore_best_weights=True)
+    stopper = axon.callbacks.EarlyStopping(
+        patience=args.patience, restore_best_weights=True
+    )
     started = time.perf_counter()
     history = model.fit(
         x_train,
@@ -156,7 +185,7 @@ def train(args: argparse.Namespace) -> int:
         verbose=args.verbose,
     )
     seconds = time.perf_counter() - started
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)  # type: ignore[misc]
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
     output = args.output or Path("runs") / time.strftime("iris-%Y%m%d-%H%M%S")
     output.mkdir(parents=True, exist_ok=True)
     model_path, history_path = output / "model.axon", output / "history.json"
@@ -164,7 +193,11 @@ def train(args: argparse.Namespace) -> int:
     record = {
         **history.to_dict(),
         "test": {"loss": test_loss, "accuracy": test_accuracy},
-        "hyperparameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "command"},
+        "hyperparameters": {
+            k: str(v) if isinstance(v, Path) else v
+            for k, v in vars(args).items()
+            if k != "command"
+        },
         "seconds": seconds,
     }
     atomic_write(history_path, lambda f: f.write(json.dumps(record, indent=1).encode()))
@@ -172,7 +205,11 @@ def train(args: argparse.Namespace) -> int:
     best = history.best_epoch
     print(
         f"Trained {ran} epoch(s) in {seconds:.2f} s"
-        + (f"; restored the weights of epoch {best + 1} (lowest val_loss)" if best is not None else "")
+        + (
+            f"; restored the weights of epoch {best + 1} (lowest val_loss)"
+            if best is not None
+            else ""
+        )
     )
     print(f"Test loss: {test_loss:.4f}")
     print(f"Test accuracy: {test_accuracy:.4f}")

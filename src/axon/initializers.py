@@ -53,7 +53,9 @@ class Initializer:
     ) -> Array:
         if rng is None:
             rng = config.make_rng(self.seed)
-        return np.asarray(self.sample(tuple(shape), rng), dtype=dtype or config.floatx())
+        return np.asarray(
+            self.sample(tuple(shape), rng), dtype=dtype or config.floatx()
+        )
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:
         """Return float64 values of ``shape`` drawn from ``rng``."""
@@ -117,7 +119,9 @@ class RandomNormal(Initializer):
 
     name = "random_normal"
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
+    def __init__(
+        self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None
+    ):
         super().__init__(seed)
         self.mean, self.stddev = float(mean), float(stddev)
 
@@ -239,7 +243,8 @@ def _variance_scaling_preset(
             f"distribution={distribution!r}).",
         },
     )
-    return INITIALIZERS.register(name, cls)
+    INITIALIZERS.register(name, cls)
+    return cls
 
 
 GlorotUniform = _variance_scaling_preset("glorot_uniform", 1.0, "fan_avg", "uniform")
@@ -248,7 +253,9 @@ GlorotNormal = _variance_scaling_preset(
 )
 HeNormal = _variance_scaling_preset("he_normal", 2.0, "fan_in", "truncated_normal")
 HeUniform = _variance_scaling_preset("he_uniform", 2.0, "fan_in", "uniform")
-LecunNormal = _variance_scaling_preset("lecun_normal", 1.0, "fan_in", "truncated_normal")
+LecunNormal = _variance_scaling_preset(
+    "lecun_normal", 1.0, "fan_in", "truncated_normal"
+)
 LecunUniform = _variance_scaling_preset("lecun_uniform", 1.0, "fan_in", "uniform")
 
 

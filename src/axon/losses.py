@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from axon import config
-from axon.activations import Activation, Sigmoid, Softmax
 from axon.config import Array
 from axon.registry import Registry
 
@@ -35,7 +34,7 @@ class Loss:
 
     name: ClassVar[str] = "loss"
     target: ClassVar[str] = "value"
-    pairs_with: ClassVar[type[Activation] | None] = None
+    pairs_with: ClassVar[str | None] = None
 
     def __init__(self, from_logits: bool = False) -> None:
         if from_logits and self.pairs_with is None:
@@ -95,7 +94,7 @@ class CategoricalCrossentropy(Loss):
 
     name = "categorical_crossentropy"
     target = "one_hot"
-    pairs_with = Softmax
+    pairs_with = "softmax"
 
     def forward(self, y_true: Array, y_pred: Array) -> float:
         eps = config.epsilon()
@@ -122,7 +121,7 @@ class SparseCategoricalCrossentropy(Loss):
 
     name = "sparse_categorical_crossentropy"
     target = "index"
-    pairs_with = Softmax
+    pairs_with = "softmax"
 
     def forward(self, y_true: Array, y_pred: Array) -> float:
         eps = config.epsilon()
@@ -135,7 +134,7 @@ class SparseCategoricalCrossentropy(Loss):
         picked = y_pred[rows, cols]
         grad = np.zeros_like(y_pred)
         inside = (picked > eps) & (picked < 1 - eps)
-        grad[rows, cols] = -inside / np.clip(picked, eps, 1 - eps) / len(y_pred)
+        grad[rows, cols] = -(inside / np.clip(picked, eps, 1 - eps)) / len(y_pred)
         return grad
 
     def forward_from_logits(self, y_true: Array, logits: Array) -> float:
@@ -159,7 +158,7 @@ class BinaryCrossentropy(Loss):
 
     name = "binary_crossentropy"
     target = "value"
-    pairs_with = Sigmoid
+    pairs_with = "sigmoid"
 
     def forward(self, y_true: Array, y_pred: Array) -> float:
         eps = config.epsilon()
@@ -174,7 +173,9 @@ class BinaryCrossentropy(Loss):
 
     def forward_from_logits(self, y_true: Array, logits: Array) -> float:
         z = logits
-        return float((np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))).mean())
+        return float(
+            (np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))).mean()
+        )
 
     def backward_from_logits(self, y_true: Array, probs: Array) -> Array:
         grad = probs - y_true

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from axon.config import Array
-from axon.losses import Loss
 from axon.registry import Registry
 
 METRICS: Registry[type[Metric]] = Registry("metric")
@@ -93,26 +92,34 @@ class MeanAbsoluteError(Metric):
         return np.abs(y_pred - y_true).reshape(len(y_pred), -1).mean(axis=-1)
 
 
-def resolve_accuracy(loss: Loss, output_width: int | None, name: str) -> Metric:
-    """Pick the accuracy that fits ``loss``, as Keras does for ``metrics=['accuracy']``."""
-    if loss.target == "index":
+def resolve_accuracy(
+    loss_name: str, loss_target: str, output_width: int | None, name: str
+) -> Metric:
+    """Pick the accuracy that fits the loss, as Keras does for ``metrics=['accuracy']``.
+
+    ``loss_target`` is the loss's ``target`` (``"index"`` for sparse labels).
+    """
+    if loss_target == "index":
         return SparseCategoricalAccuracy(name)
-    if loss.name == "binary_crossentropy" or output_width == 1:
+    if loss_name == "binary_crossentropy" or output_width == 1:
         return BinaryAccuracy(name)
     return CategoricalAccuracy(name)
 
 
 def get(
-    identifier: str | Metric, loss: Loss | None = None, output_width: int | None = None
+    identifier: str | Metric,
+    loss_name: str | None = None,
+    loss_target: str = "value",
+    output_width: int | None = None,
 ) -> Metric:
     """Return a metric from a name or an instance; ``"accuracy"`` follows the loss."""
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str):
         if identifier in ("accuracy", "acc"):
-            if loss is None:
+            if loss_name is None:
                 raise ValueError("'accuracy' needs the loss to choose its kind")
-            return resolve_accuracy(loss, output_width, identifier)
+            return resolve_accuracy(loss_name, loss_target, output_width, identifier)
         return METRICS.lookup(identifier)(identifier)
     raise TypeError(
         f"Expected a metric name (accuracy, {', '.join(METRICS.names())}) or an "

@@ -57,7 +57,12 @@ class NeuralNetwork:
         he = VarianceScaling(2.0, "fan_in", "untruncated_normal")
         self.model = Sequential(
             [
-                Dense(hidden_size, "relu", kernel_initializer=he, input_shape=(input_size,)),
+                Dense(
+                    hidden_size,
+                    "relu",
+                    kernel_initializer=he,
+                    input_shape=(input_size,),
+                ),
                 Dense(output_size, "softmax", kernel_initializer=he),
             ]
         )
@@ -70,7 +75,7 @@ class NeuralNetwork:
 
     # The tutorial's attribute names, as views of the layers' weights.
     @property
-    def W1(self) -> Array:  # noqa: N802
+    def W1(self) -> Array:
         return self.hidden.params["kernel"]
 
     @property
@@ -78,14 +83,14 @@ class NeuralNetwork:
         return self.hidden.params["bias"].reshape(1, -1)
 
     @property
-    def W2(self) -> Array:  # noqa: N802
+    def W2(self) -> Array:
         return self.output.params["kernel"]
 
     @property
     def b2(self) -> Array:
         return self.output.params["bias"].reshape(1, -1)
 
-    def forward(self, X: Any) -> Array:  # noqa: N803
+    def forward(self, X: Any) -> Array:
         """Return the class probabilities ``a2`` (kept for ``backward``)."""
         x = np.asarray(X, dtype=self.W1.dtype)
         self.a2 = self.model.forward(x, training=True)
@@ -95,14 +100,14 @@ class NeuralNetwork:
         """Cross-entropy with one-hot ``y_true``: ``-sum(y log(p + 1e-9)) / n``."""
         return float(-np.sum(y_true * np.log(y_pred + 1e-9)) / y_true.shape[0])
 
-    def backward(self, X: Any, y_true: Any) -> None:  # noqa: N803
+    def backward(self, X: Any, y_true: Any) -> None:
         """Backpropagate from the last ``forward`` and take one gradient-descent step."""
         y = np.asarray(y_true, dtype=self.a2.dtype)
         grad_logits = CategoricalCrossentropy().backward_from_logits(y, self.a2)
         self.model.backward(grad_logits, from_logits=True)  # dz2 = (a2 - y) / n
         self.optimizer.apply(self.model.parameters, self.model.gradients)
 
-    def train(self, X: Any, y: Any, epochs: int = 500, verbose: bool = True) -> None:  # noqa: N803
+    def train(self, X: Any, y: Any, epochs: int = 500, verbose: bool = True) -> None:
         """Full-batch gradient descent, printing loss and accuracy every 100 epochs."""
         y = np.asarray(y)
         for epoch in range(epochs):
@@ -114,7 +119,7 @@ class NeuralNetwork:
                 acc = (y_pred.argmax(1) == y.argmax(1)).mean()
                 print(f"Epoch {epoch:4d} | Loss: {loss:.4f} | Acc: {acc:.4f}")
 
-    def predict(self, X: Any) -> Array:  # noqa: N803
+    def predict(self, X: Any) -> Array:
         """Return the most probable class of each row."""
         x = np.asarray(X, dtype=self.W1.dtype)
         return self.model.forward(x, training=False).argmax(axis=1)

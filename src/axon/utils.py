@@ -30,7 +30,9 @@ def to_categorical(x: Any, num_classes: int | None = None) -> Array:
         raise ValueError(
             f"Expected a non-empty 1-D array of class labels. Received: shape {labels.shape}"
         )
-    if not np.issubdtype(labels.dtype, np.number) or not np.all(labels == np.round(labels)):
+    if not np.issubdtype(labels.dtype, np.number) or not np.all(
+        labels == np.round(labels)
+    ):
         raise ValueError("Expected integer class labels. Received: non-integer values")
     labels = labels.astype(np.int64)
     if labels.min() < 0:

@@ -38,7 +38,9 @@ class History(Callback):
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready record of the run: the logs, epochs, parameters."""
-        params = {k: v for k, v in self.params.items() if isinstance(v, (int, float, str))}
+        params = {
+            k: v for k, v in self.params.items() if isinstance(v, (int, float, str))
+        }
         return {
             "history": self.history,
             "epoch": self.epoch,

@@ -76,7 +76,9 @@ class ProgressBar(Callback):
             auto_refresh=False,
         )
         self._progress.start()
-        self._task = self._progress.add_task("", total=self.params.get("steps"), metrics="")
+        self._task = self._progress.add_task(
+            "", total=self.params.get("steps"), metrics=""
+        )
         self._last_refresh = 0.0
 
     def on_train_batch_end(self, batch: int, logs: Logs | None = None) -> None:
@@ -84,7 +86,9 @@ class ProgressBar(Callback):
             return
         self._progress.update(self._task, advance=1, metrics=format_logs(logs or {}))
         now = time.perf_counter()
-        if now - self._last_refresh > 0.1:  # redrawing every batch would cost more than training
+        if (
+            now - self._last_refresh > 0.1
+        ):  # redrawing every batch would cost more than training
             self._progress.refresh()
             self._last_refresh = now
 

@@ -38,7 +38,10 @@ class Activation(Layer):
         return grad_logits
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+        return {
+            **super().get_config(),
+            "activation": activations.serialize(self.activation),
+        }
 
 
 @LAYERS.decorator("LeakyReLU")

@@ -63,7 +63,9 @@ def check_shape(input_shape: Any) -> tuple[int, ...]:
     try:
         shape = tuple(int(d) for d in input_shape)
         valid = all(d > 0 for d in shape) and len(shape) > 0
-        valid = valid and all(float(d) == float(o) for d, o in zip(shape, input_shape))
+        valid = valid and all(
+            float(d) == float(o) for d, o in zip(shape, input_shape, strict=True)
+        )
     except (TypeError, ValueError):
         valid = False
     if not valid:
@@ -87,7 +89,9 @@ class Layer:
     ) -> None:
         if name is not None and not (isinstance(name, str) and name):
             raise ValueError(f"Expected a non-empty string. Received: name={name!r}")
-        self.name = name or unique_name(self.name_prefix or snake_case(type(self).__name__))
+        self.name = name or unique_name(
+            self.name_prefix or snake_case(type(self).__name__)
+        )
         self.input_shape_arg = None if input_shape is None else check_shape(input_shape)
         self.trainable = trainable
         self.params: dict[str, Array] = {}
@@ -100,7 +104,9 @@ class Layer:
         self.needs_input_gradient = True
 
     # -- building -------------------------------------------------------------------
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
+    def build(
+        self, input_shape: tuple[int, ...], rng: np.random.Generator
+    ) -> tuple[int, ...]:
         """Create weights for inputs of ``input_shape``; return the output shape."""
         return input_shape
 
@@ -177,7 +183,7 @@ class Layer:
                 f"Layer {self.name!r} expects {len(self.weight_order)} weight arrays "
                 f"({', '.join(self.weight_order)}). Received: {len(weights)} arrays"
             )
-        for name, new in zip(self.weight_order, weights):
+        for name, new in zip(self.weight_order, weights, strict=False):
             target = self.weight(name)
             new = np.asarray(new)
             if new.shape != target.shape:

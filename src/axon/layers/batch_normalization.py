@@ -35,7 +35,7 @@ class BatchNormalization(Layer):
     >>> import numpy as np, axon
     >>> bn = axon.layers.BatchNormalization()
     >>> y = bn(np.array([[1.0], [3.0]]), training=True)
-    >>> np.round(y.ravel(), 4).tolist()
+    >>> [round(float(v), 4) for v in y.ravel()]
     [-0.9995, 0.9995]
     """
 
@@ -58,7 +58,9 @@ class BatchNormalization(Layer):
                 f"Expected a float between 0 and 1. Received: momentum={momentum!r}"
             )
         if not (isinstance(epsilon, (int, float)) and epsilon > 0):
-            raise ValueError(f"Expected a positive float. Received: epsilon={epsilon!r}")
+            raise ValueError(
+                f"Expected a positive float. Received: epsilon={epsilon!r}"
+            )
         if axis not in (-1, 1):
             raise ValueError(
                 f"axon normalises the feature axis of (batch, features) data. "
@@ -71,7 +73,9 @@ class BatchNormalization(Layer):
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
 
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
+    def build(
+        self, input_shape: tuple[int, ...], rng: np.random.Generator
+    ) -> tuple[int, ...]:
         if len(input_shape) != 1:
             raise ValueError(
                 "BatchNormalization expects flat samples of shape (features,). "
@@ -83,7 +87,9 @@ class BatchNormalization(Layer):
         if self.center:
             self.add_weight("beta", shape, self.beta_initializer, rng)
         self.add_weight("moving_mean", shape, self.moving_mean_initializer, rng, False)
-        self.add_weight("moving_variance", shape, self.moving_variance_initializer, rng, False)
+        self.add_weight(
+            "moving_variance", shape, self.moving_variance_initializer, rng, False
+        )
         return input_shape
 
     def _gamma(self) -> Array | float:
@@ -99,7 +105,9 @@ class BatchNormalization(Layer):
         else:
             centered = x - self.state["moving_mean"]
             var = self.state["moving_variance"]
-        self.inv_std = 1.0 / np.sqrt(var + np.asarray(self.epsilon, x.dtype))  # (features,)
+        self.inv_std = 1.0 / np.sqrt(
+            var + np.asarray(self.epsilon, x.dtype)
+        )  # (features,)
         self.x_hat = centered * self.inv_std  # (n, features)
         y = self.x_hat * self._gamma() if self.scale else self.x_hat.copy()
         if self.center:
@@ -138,7 +146,9 @@ class BatchNormalization(Layer):
             "scale": self.scale,
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_mean_initializer": initializers.serialize(
+                self.moving_mean_initializer
+            ),
             "moving_variance_initializer": initializers.serialize(
                 self.moving_variance_initializer
             ),

@@ -59,7 +59,11 @@ class Dense(Layer):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+        if (
+            isinstance(units, bool)
+            or not isinstance(units, (int, np.integer))
+            or units < 1
+        ):
             raise ValueError(f"Expected a positive integer. Received: units={units!r}")
         self.units = int(units)
         self.activation = activations.get(activation)
@@ -67,13 +71,17 @@ class Dense(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
 
-    def build(self, input_shape: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
+    def build(
+        self, input_shape: tuple[int, ...], rng: np.random.Generator
+    ) -> tuple[int, ...]:
         if len(input_shape) != 1:
             raise ValueError(
                 f"Dense expects flat samples of shape (features,). Received: "
                 f"input_shape={input_shape}; flatten the data first"
             )
-        self.add_weight("kernel", (input_shape[0], self.units), self.kernel_initializer, rng)
+        self.add_weight(
+            "kernel", (input_shape[0], self.units), self.kernel_initializer, rng
+        )
         if self.use_bias:
             self.add_weight("bias", (self.units,), self.bias_initializer, rng)
         return (self.units,)

@@ -36,8 +36,14 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-            raise ValueError(f"Expected a float between 0 and 1. Received: rate={rate!r}")
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, (int, float))
+            or not 0 <= rate < 1
+        ):
+            raise ValueError(
+                f"Expected a float between 0 and 1. Received: rate={rate!r}"
+            )
         self.rate = float(rate)
         self.seed = seed
         self.rng = config.make_rng(seed)

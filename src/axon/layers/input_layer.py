@@ -31,6 +31,6 @@ class InputLayer(Layer):
         return {**super().get_config(), "shape": list(self.shape)}
 
 
-def Input(shape: tuple[int, ...], name: str | None = None) -> InputLayer:  # noqa: N802
+def Input(shape: tuple[int, ...], name: str | None = None) -> InputLayer:
     """Keras's ``Input(shape)``: the first element of a ``Sequential`` list."""
     return InputLayer(shape, name=name)

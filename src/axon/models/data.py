@@ -57,7 +57,11 @@ def as_inputs(x: Any, n_features: int | None = None, name: str = "x") -> Array:
     """Return ``x`` as a 2-D float array of the model's float type (copied only if needed)."""
     array = _to_array(x, name)
     if array.ndim != 2:
-        hint = " Reshape a single feature with x.reshape(-1, 1)." if array.ndim == 1 else ""
+        hint = (
+            " Reshape a single feature with x.reshape(-1, 1)."
+            if array.ndim == 1
+            else ""
+        )
         raise ValueError(
             f"Expected {name} of shape (samples, features). Received: shape "
             f"{array.shape}.{hint}"
@@ -144,13 +148,19 @@ def check_batch_size(batch_size: Any) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
         raise TypeError(f"Expected an integer. Received: batch_size={batch_size!r}")
     if batch_size < 1:
-        raise ValueError(f"Expected a positive integer. Received: batch_size={batch_size}")
+        raise ValueError(
+            f"Expected a positive integer. Received: batch_size={batch_size}"
+        )
     return int(batch_size)
 
 
 def class_of(y: Array) -> Array:
     """Class index of each target row (argmax of one-hot, the value otherwise)."""
-    return y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y), -1)[:, 0]
+    return (
+        y.argmax(axis=1)
+        if y.ndim == 2 and y.shape[1] > 1
+        else y.reshape(len(y), -1)[:, 0]
+    )
 
 
 def split_validation(
@@ -171,7 +181,12 @@ def split_validation(
             f"validation_split={validation_split} leaves {split_at} training and "
             f"{len(x) - split_at} validation samples out of {len(x)}; both need at least one"
         )
-    x_train, x_val, y_train, y_val = x[:split_at], x[split_at:], y[:split_at], y[split_at:]
+    x_train, x_val, y_train, y_val = (
+        x[:split_at],
+        x[split_at:],
+        y[:split_at],
+        y[split_at:],
+    )
     if classification:
         val_classes = np.unique(class_of(y_val))
         if len(val_classes) == 1 and len(np.unique(class_of(y_train))) > 1:
@@ -185,7 +200,9 @@ def split_validation(
     return x_train, y_train, x_val, y_val
 
 
-def batches(n: int, batch_size: int, order: Array | None = None) -> Iterator[Array | slice]:
+def batches(
+    n: int, batch_size: int, order: Array | None = None
+) -> Iterator[Array | slice]:
     """Yield the rows of each batch: index arrays from ``order``, else plain slices."""
     for start in range(0, n, batch_size):
         if order is None:

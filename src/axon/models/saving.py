@@ -44,7 +44,9 @@ def atomic_write(path: str | os.PathLike[str], write: Any) -> None:
     """Call ``write(file)`` on a temporary file, then rename it to ``path``."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
@@ -92,17 +94,23 @@ def save_model(model: Any, filepath: str | os.PathLike[str]) -> None:
             for i, array in enumerate(weights):
                 archive.writestr(f"weights/{i:05d}.npy", _array_bytes(array))
             for name in manifest["optimizer"]:
-                archive.writestr(f"optimizer/{name}.npy", _array_bytes(optimizer.slots[name]))
+                archive.writestr(
+                    f"optimizer/{name}.npy", _array_bytes(optimizer.slots[name])
+                )
 
     atomic_write(filepath, write)
 
 
-def _read_array(archive: zipfile.ZipFile, name: str, shape: list[int], path: str) -> Array:
+def _read_array(
+    archive: zipfile.ZipFile, name: str, shape: list[int], path: str
+) -> Array:
     try:
         with archive.open(name) as handle:
             array = np.lib.format.read_array(handle, allow_pickle=False)
     except KeyError:
-        raise ValueError(f"{path} is not a valid axon model: {name} is missing") from None
+        raise ValueError(
+            f"{path} is not a valid axon model: {name} is missing"
+        ) from None
     except ValueError as error:
         raise ValueError(f"{path} is not a valid axon model: {name}: {error}") from None
     if list(array.shape) != list(shape):
@@ -113,7 +121,7 @@ def _read_array(archive: zipfile.ZipFile, name: str, shape: list[int], path: str
     return array
 
 
-def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:  # noqa: A002
+def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
     """Load a model saved by ``model.save``; compiled again when it was compiled.
 
     Raises ValueError for anything that is not a well-formed axon model file.
@@ -126,18 +134,26 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:  
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise ValueError(f"{path} is not an axon model file (not a zip archive)") from None
+        raise ValueError(
+            f"{path} is not an axon model file (not a zip archive)"
+        ) from None
     with archive:
         try:
             info = archive.getinfo("model.json")
         except KeyError:
-            raise ValueError(f"{path} is not an axon model file: model.json is missing") from None
+            raise ValueError(
+                f"{path} is not an axon model file: model.json is missing"
+            ) from None
         if info.file_size > _MAX_JSON_BYTES:
-            raise ValueError(f"{path}: model.json is implausibly large ({info.file_size} bytes)")
+            raise ValueError(
+                f"{path}: model.json is implausibly large ({info.file_size} bytes)"
+            )
         try:
             document = json.loads(archive.read(info))
         except (json.JSONDecodeError, UnicodeDecodeError, zipfile.BadZipFile) as error:
-            raise ValueError(f"{path}: model.json is not valid JSON ({error})") from None
+            raise ValueError(
+                f"{path}: model.json is not valid JSON ({error})"
+            ) from None
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError(f"{path} is not an axon model file (no axon format tag)")
         if document.get("version") != VERSION:
@@ -146,7 +162,9 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:  
                 f"axon reads version {VERSION}"
             )
         if document.get("class_name") != "Sequential":
-            raise ValueError(f"{path}: unknown model class {document.get('class_name')!r}")
+            raise ValueError(
+                f"{path}: unknown model class {document.get('class_name')!r}"
+            )
         previous = config.floatx()
         config.set_floatx(document.get("floatx", "float32"))
         try:

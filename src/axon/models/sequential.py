@@ -61,7 +61,9 @@ class Sequential(Trainer):
             )
         if isinstance(layer, InputLayer):
             if self._layers or self.input_shape is not None:
-                raise ValueError("An Input can only be the first element of a Sequential")
+                raise ValueError(
+                    "An Input can only be the first element of a Sequential"
+                )
             self.input_shape = layer.shape
             return
         if not self._layers and self.input_shape is None and layer.input_shape_arg:
@@ -107,7 +109,9 @@ class Sequential(Trainer):
             for name in layer.params
         ]
         total = sum(layer.params[name].size for layer, name in entries)
-        dtype = entries[0][0].params[entries[0][1]].dtype if entries else config.floatx()
+        dtype = (
+            entries[0][0].params[entries[0][1]].dtype if entries else config.floatx()
+        )
         parameters = np.empty(total, dtype=dtype)
         gradients = np.zeros(total, dtype=dtype)
         offset = 0
@@ -142,11 +146,11 @@ class Sequential(Trainer):
         (the fused softmax/sigmoid + cross-entropy path).
         """
         last = self._layers[-1]
-        grad: Array | None
-        if from_logits:
-            grad = last.backward_from_logits(grad_output)  # type: ignore[attr-defined]
-        else:
-            grad = last.backward(grad_output)
+        grad: Array | None = (
+            last.backward_from_logits(grad_output)  # type: ignore[attr-defined]
+            if from_logits
+            else last.backward(grad_output)
+        )
         for layer in reversed(self._layers[:-1]):
             assert grad is not None
             grad = layer.backward(grad)
@@ -166,7 +170,9 @@ class Sequential(Trainer):
         self._require_built()
         expected = sum(len(layer.weight_order) for layer in self._layers)
         if not isinstance(weights, (list, tuple)) or len(weights) != expected:
-            count = len(weights) if isinstance(weights, (list, tuple)) else type(weights)
+            count = (
+                len(weights) if isinstance(weights, (list, tuple)) else type(weights)
+            )
             raise ValueError(
                 f"Expected a list of {expected} weight arrays (see model.get_weights()). "
                 f"Received: {count}"

@@ -6,6 +6,7 @@ from typing import Any
 
 _WIDTHS = (33, 24, 15)
 
+
 def readable_size(n_bytes: float) -> str:
     """``10.76 KB``: powers of 1024, two decimals, as Keras prints them."""
     for unit in ("B", "KB", "MB", "GB"):
@@ -14,18 +15,22 @@ def readable_size(n_bytes: float) -> str:
         n_bytes /= 1024
     raise AssertionError("unreachable")
 
+
 def _row(cells: list[str], left: str, sep: str, right: str) -> str:
     parts = [
         f" {cell:<{w - 2}} " if i < 2 else f" {cell:>{w - 2}} "
-        for i, (cell, w) in enumerate(zip(cells, _WIDTHS))
+        for i, (cell, w) in enumerate(zip(cells, _WIDTHS, strict=False))
     ]
     return left + sep.join(parts) + right
+
 
 def _rule(left: str, line: str, sep: str, right: str) -> str:
     return left + sep.join(line * w for w in _WIDTHS) + right
 
+
 def _count(arrays: list[Any]) -> tuple[int, int]:
     return sum(a.size for a in arrays), sum(a.nbytes for a in arrays)
+
 
 def summary_text(model: Any) -> str:
     """Return the table ``model.summary()`` prints."""
@@ -54,10 +59,10 @@ def summary_text(model: Any) -> str:
         for w in (layer.state.values() if layer.trainable else layer.weights)
     ]
     total = _count(trainable + frozen)
-    for title, (count, size) in (
+    for title, (n_params, size) in (
         ("Total", total),
         ("Trainable", _count(trainable)),
         ("Non-trainable", _count(frozen)),
     ):
-        lines.append(f" {title} params: {count:,} ({readable_size(size)})")
+        lines.append(f" {title} params: {n_params:,} ({readable_size(size)})")
     return "\n".join(lines)

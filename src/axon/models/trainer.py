@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from axon import config, losses, metrics, optimizers
-from axon.activations import Activation
+from axon import activations, config, losses, metrics, optimizers
 from axon.callbacks import CallbackList, EpochLogger, History, ProgressBar
 from axon.callbacks.base import Callback
 from axon.config import Array
@@ -63,7 +62,6 @@ class Trainer:
     ``_build_from_data``.
     """
 
-    layers: list[Any]
     parameters: Array
     gradients: Array
     input_shape: tuple[int, ...] | None
@@ -95,6 +93,10 @@ class Trainer:
         raise NotImplementedError
 
     @property
+    def layers(self) -> list[Any]:
+        raise NotImplementedError
+
+    @property
     def output_shape(self) -> tuple[int, ...]:
         raise NotImplementedError
 
@@ -121,7 +123,9 @@ class Trainer:
                 "Expected a loss, such as loss='categorical_crossentropy'. Received: None"
             )
         if metrics is not None and not isinstance(metrics, (list, tuple)):
-            raise TypeError(f"Expected a list of metrics. Received: metrics={metrics!r}")
+            raise TypeError(
+                f"Expected a list of metrics. Received: metrics={metrics!r}"
+            )
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         self._metric_ids = list(metrics or [])
@@ -133,7 +137,10 @@ class Trainer:
     def _resolve_metrics(self) -> None:
         assert self.loss is not None
         width = self.output_shape[-1]
-        self.metrics = [metrics.get(m, self.loss, width) for m in self._metric_ids]
+        self.metrics = [
+            metrics.get(m, self.loss.name, self.loss.target, width)
+            for m in self._metric_ids
+        ]
 
     def _require_compiled(self, what: str) -> Loss:
         if not self.compiled or self.loss is None:
@@ -153,7 +160,7 @@ class Trainer:
         activation = getattr(last, "activation", None)
         if (
             pairs_with is not None
-            and type(activation) is pairs_with
+            and getattr(activation, "name", None) == pairs_with
             and hasattr(last, "backward_from_logits")
         ):
             return "fused"
@@ -167,20 +174,33 @@ class Trainer:
         path = self._output_path()
         if path == "fused":
             logits = self.layers[-1].logits
-            return loss.forward_from_logits(y, logits), loss.backward_from_logits(y, output), True
+            return (
+                loss.forward_from_logits(y, logits),
+                loss.backward_from_logits(y, output),
+                True,
+            )
         if path == "from_logits":
             assert loss.pairs_with is not None
-            activation: Activation = loss.pairs_with()
-            probs = activation.forward(output.copy())
-            return loss.forward_from_logits(y, output), loss.backward_from_logits(y, probs), False
+            probs = activations.get(loss.pairs_with).forward(output.copy())
+            return (
+                loss.forward_from_logits(y, output),
+                loss.backward_from_logits(y, probs),
+                False,
+            )
         return loss.forward(y, output), loss.backward(y, output), False
 
     def _train_step(self, x: Array, y: Array) -> tuple[float, Array]:
         assert self.optimizer is not None
-        output = self.forward(x, training=True)
-        loss, grad, at_logits = self._loss_and_gradient(y, output)
+        # Overflow shows up as a non-finite loss, reported once below, not as a storm
+        # of NumPy warnings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            output = self.forward(x, training=True)
+            loss, grad, at_logits = self._loss_and_gradient(y, output)
         if not math.isfinite(loss):
-            return loss, output  # the caller stops; the weights stay the last finite ones
+            return (
+                loss,
+                output,
+            )  # the caller stops; the weights stay the last finite ones
         self.backward(grad, from_logits=at_logits)
         self.optimizer.apply(self.parameters, self.gradients)
         return loss, output
@@ -219,11 +239,22 @@ class Trainer:
         """
         x, y = self._prepare(x, y, "fit")
         batch_size = data.check_batch_size(batch_size)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"Expected a non-negative integer. Received: epochs={epochs!r}")
+        if (
+            isinstance(epochs, bool)
+            or not isinstance(epochs, (int, np.integer))
+            or epochs < 0
+        ):
+            raise ValueError(
+                f"Expected a non-negative integer. Received: epochs={epochs!r}"
+            )
         verbose = self._check_verbose(verbose)
+        x_val: Array | None
+        y_val: Array | None
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            if (
+                not isinstance(validation_data, (tuple, list))
+                or len(validation_data) != 2
+            ):
                 raise ValueError(
                     "Expected validation_data=(x_val, y_val). "
                     f"Received: {type(validation_data).__name__}"
@@ -231,10 +262,14 @@ class Trainer:
             x_val, y_val = self._prepare(*validation_data, "fit")
         elif validation_split:
             assert self.loss is not None
-            classifying = self.loss.target != "value" or self.loss.name == "binary_crossentropy"
-            x, y, x_val, y_val = data.split_validation(x, y, validation_split, classifying)
+            classifying = (
+                self.loss.target != "value" or self.loss.name == "binary_crossentropy"
+            )
+            x, y, x_val, y_val = data.split_validation(
+                x, y, validation_split, classifying
+            )
         else:
-            x_val = y_val = None
+            x_val, y_val = None, None
 
         history = History()
         extra: list[Callback] = []
@@ -265,8 +300,14 @@ class Trainer:
                 for epoch in range(initial_epoch, epochs):
                     callback_list.on_epoch_begin(epoch)
                     order = rng.permutation(len(x)) if shuffle else None
-                    logs = self._run_epoch(x, y, batch_size, order, epoch, callback_list, interrupted)
-                    if x_val is not None and y_val is not None and not self.stop_training:
+                    logs = self._run_epoch(
+                        x, y, batch_size, order, epoch, callback_list, interrupted
+                    )
+                    if (
+                        x_val is not None
+                        and y_val is not None
+                        and not self.stop_training
+                    ):
                         val_logs = self._evaluate_arrays(x_val, y_val, batch_size)
                         logs.update({f"val_{k}": v for k, v in val_logs.items()})
                     if self.stop_training and not logs:
@@ -322,7 +363,7 @@ class Trainer:
     def _logs_from(self, values: Array) -> dict[str, float]:
         assert self.loss is not None
         names = ["loss", *(m.name for m in self.metrics)]
-        return {name: float(value) for name, value in zip(names, values)}
+        return {name: float(value) for name, value in zip(names, values, strict=False)}
 
     def _log_names(self, with_validation: bool) -> list[str]:
         names = ["loss", *(m.name for m in self.metrics)]
@@ -333,7 +374,9 @@ class Trainer:
         if verbose == "auto":
             return 1
         if verbose not in (0, 1, 2):
-            raise ValueError(f"Expected verbose in ('auto', 0, 1, 2). Received: {verbose!r}")
+            raise ValueError(
+                f"Expected verbose in ('auto', 0, 1, 2). Received: {verbose!r}"
+            )
         return int(verbose)
 
     # -- evaluate / predict ---------------------------------------------------------
@@ -377,7 +420,9 @@ class Trainer:
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto") -> Array:
+    def predict(
+        self, x: Any, batch_size: int | None = None, verbose: int | str = "auto"
+    ) -> Array:
         """Return the model's outputs for ``x``, computed in batches in inference mode."""
         n_features = self.input_shape[0] if self.input_shape else None
         x = data.as_inputs(x, n_features, "x")

@@ -13,7 +13,9 @@ from axon.optimizers.base import OPTIMIZERS, Optimizer, check_fraction, check_po
 
 @OPTIMIZERS.decorator("adam")
 class Adam(Optimizer):
-    """Adaptive moments. At step ``t``, with gradient ``g``::
+    """Adaptive moment estimation.
+
+    At step ``t``, with gradient ``g``::
 
         m <- beta_1 m + (1 - beta_1) g
         v <- beta_2 v + (1 - beta_2) g^2
@@ -50,7 +52,9 @@ class Adam(Optimizer):
         tmp *= 1 - self.beta_2
         v *= self.beta_2
         v += tmp  # v = b2 v + (1 - b2) g^2
-        alpha = self.learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        alpha = (
+            self.learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        )
         np.sqrt(v, out=tmp)
         tmp += self.epsilon
         np.divide(m, tmp, out=tmp)

@@ -12,10 +12,12 @@ from axon.optimizers.base import OPTIMIZERS, Optimizer, check_fraction, check_po
 
 @OPTIMIZERS.decorator("rmsprop")
 class RMSprop(Optimizer):
-    """Divide the step by a running root mean square of the gradient::
+    """Divide the step by a running root mean square of the gradient.
 
-        s <- rho s + (1 - rho) g^2
-        w <- w - learning_rate g / sqrt(s + epsilon)
+    ::
+
+    s <- rho s + (1 - rho) g^2
+    w <- w - learning_rate g / sqrt(s + epsilon)
     """
 
     name = "rmsprop"

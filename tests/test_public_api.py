@@ -1,0 +1,131 @@
+"""The public names are pinned, and the dependency levels of DESIGN.md hold."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import axon
+
+SRC = Path(axon.__file__).resolve().parent
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(axon.__all__) == sorted(
+        [
+            "Input",
+            "NeuralNetwork",
+            "Sequential",
+            "__version__",
+            "activations",
+            "callbacks",
+            "config",
+            "initializers",
+            "layers",
+            "load_model",
+            "losses",
+            "metrics",
+            "models",
+            "optimizers",
+            "utils",
+        ]
+    )
+    for name in axon.__all__:
+        assert hasattr(axon, name)
+
+
+def test_keras_names_used_by_the_tutorial_exist() -> None:
+    for path in [
+        "Sequential",
+        "layers.Dense",
+        "layers.BatchNormalization",
+        "layers.Dropout",
+        "layers.Input",
+        "layers.Activation",
+        "optimizers.Adam",
+        "optimizers.SGD",
+        "callbacks.EarlyStopping",
+        "callbacks.History",
+        "callbacks.Callback",
+        "utils.to_categorical",
+        "utils.set_random_seed",
+        "config.set_floatx",
+        "models.load_model",
+    ]:
+        obj: object = axon
+        for part in path.split("."):
+            obj = getattr(obj, part)
+
+
+def test_import_axon_loads_no_heavy_optional_dependency() -> None:
+    heavy = "('matplotlib', 'sklearn', 'dask', 'rich')"
+    code = f"import sys, axon; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+LEVELS = {
+    "config": 0,
+    "registry": 0,
+    "activations": 1,
+    "initializers": 1,
+    "losses": 1,
+    "metrics": 1,
+    "layers": 2,
+    "optimizers": 2,
+    "callbacks": 2,
+    "models": 3,
+    "testing": 3,
+    "utils": 3,
+    "scratch": 4,
+    "plot": 4,
+    "diagnostics": 4,
+    "sklearn": 4,
+    "sweep": 4,
+    "cli": 4,
+    "__init__": 5,
+    "__main__": 5,
+}
+
+
+def _module_level(path: Path) -> tuple[str, int]:
+    top = path.relative_to(SRC).parts[0].removesuffix(".py")
+    return top, LEVELS[top]
+
+
+@pytest.mark.parametrize(
+    "path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC))
+)
+def test_dependencies_flow_one_way(path: Path) -> None:
+    """A module imports only from its own level (same package) or the levels below."""
+    top, level = _module_level(path)
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("axon")
+        ):
+            parts = node.module.split(".")
+            targets = [parts[1]] if len(parts) > 1 else [a.name for a in node.names]
+            for target in targets:
+                if target == top:
+                    continue
+                    assert LEVELS[target] < level or (LEVELS[target] == level == 0), (
+                        f"{path.relative_to(SRC)} (level {level}) imports axon.{target} "
+                        f"(level {LEVELS[target]})"
+                    )
+        if level < 4 and isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+            for name in names:
+                assert name.split(".")[0] not in ("matplotlib", "sklearn", "dask"), path
