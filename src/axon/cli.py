@@ -109,6 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", type=Path, default=None, help="run folder, default runs/iris-<time>"
     )
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
+    plot = commands.add_parser(
+        "plot", help="draw figures", description="Draw a figure."
+    )
+    plot.add_argument("what", choices=("activations",), help="what to draw")
+    plot.add_argument(
+        "--names",
+        nargs="+",
+        default=None,
+        help="activations to draw (default: the tutorial's)",
+    )
+    plot.add_argument(
+        "--derivatives", action="store_true", help="draw the derivatives instead"
+    )
+    plot.add_argument(
+        "--output",
+        type=Path,
+        default=Path("activations.png"),
+        help="default activations.png",
+    )
     return parser
 
 
@@ -163,7 +182,7 @@ def train(args: argparse.Namespace) -> int:
         )
         return 2
     axon.utils.set_random_seed(args.seed)
-    x_train, x_test, y_train, y_test, _ = load_iris_split()
+    x_train, x_test, y_train, y_test, class_names = load_iris_split()
     model = build_model(args.hidden, args.dropout, not args.no_batch_norm, 4, 3)
     model.compile(
         optimizer=axon.optimizers.Adam(learning_rate=args.learning_rate),
@@ -185,36 +204,136 @@ def train(args: argparse.Namespace) -> int:
         verbose=args.verbose,
     )
     seconds = time.perf_counter() - started
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+    split_at = int(len(x_train) * (1 - args.validation_split))  # fit's own split
+    results = {
+        "training": model.evaluate(
+            x_train[:split_at], y_train[:split_at], verbose=0, return_dict=True
+        )
+    }
+    if split_at < len(x_train):
+        results["validation"] = model.evaluate(
+            x_train[split_at:], y_train[split_at:], verbose=0, return_dict=True
+        )
+    results["test"] = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
     output = args.output or Path("runs") / time.strftime("iris-%Y%m%d-%H%M%S")
     output.mkdir(parents=True, exist_ok=True)
     model_path, history_path = output / "model.axon", output / "history.json"
     model.save(model_path)
+    hyperparameters = {
+        k: str(v) if isinstance(v, Path) else v
+        for k, v in vars(args).items()
+        if k != "command"
+    }
     record = {
         **history.to_dict(),
-        "test": {"loss": test_loss, "accuracy": test_accuracy},
-        "hyperparameters": {
-            k: str(v) if isinstance(v, Path) else v
-            for k, v in vars(args).items()
-            if k != "command"
-        },
+        "results": results,
+        "test": results["test"],
+        "hyperparameters": hyperparameters,
         "seconds": seconds,
     }
     atomic_write(history_path, lambda f: f.write(json.dumps(record, indent=1).encode()))
-    ran = len(history.epoch)
     best = history.best_epoch
     print(
-        f"Trained {ran} epoch(s) in {seconds:.2f} s"
+        f"Trained {len(history.epoch)} epoch(s) in {seconds:.2f} s"
         + (
             f"; restored the weights of epoch {best + 1} (lowest val_loss)"
             if best is not None
             else ""
         )
     )
-    print(f"Test loss: {test_loss:.4f}")
-    print(f"Test accuracy: {test_accuracy:.4f}")
+    print(f"Test loss: {results['test']['loss']:.4f}")
+    print(f"Test accuracy: {results['test']['accuracy']:.4f}")
     print(f"Saved the model to {model_path}")
     print(f"Saved the history to {history_path}")
+    written = write_figures_and_report(
+        output, model, history, results, hyperparameters, x_test, y_test, class_names
+    )
+    for path in written:
+        print(f"Saved {path}")
+    return 0
+
+
+def _headless_pyplot() -> Any:
+    """Pyplot on the Agg backend (no window), or None when matplotlib is missing."""
+    try:
+        import matplotlib
+    except ImportError:
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def write_figures_and_report(
+    output: Path,
+    model: Any,
+    history: Any,
+    results: dict[str, dict[str, float]],
+    hyperparameters: dict[str, Any],
+    x_test: Any,
+    y_test: Any,
+    class_names: list[str],
+) -> list[Path]:
+    """Write history.png, confusion_matrix.png and report.html; return their paths."""
+    plt = _headless_pyplot()
+    if plt is None:
+        print("Skipped the figures and report: pip install 'axon[plot]' to get them")
+        return []
+    from axon import plot, report
+    from axon.models.summary import summary_text
+
+    figures = {
+        "Training history": plot.history(history),
+        "Confusion matrix (test data)": plot.confusion_matrix(
+            model,
+            x_test,
+            y_test,
+            class_names=class_names,
+            title="Confusion Matrix (test)",
+        ),
+    }
+    pngs = {caption: report.figure_png(figure) for caption, figure in figures.items()}
+    for figure in figures.values():
+        plt.close(figure)
+    paths = [output / "history.png", output / "confusion_matrix.png"]
+    for path, png in zip(paths, pngs.values(), strict=True):
+        atomic_write(path, lambda f, data=png: f.write(data))
+    page = report.render(
+        "axon train: Iris",
+        summary_text(model),
+        hyperparameters,
+        results,
+        pngs,
+    )
+    report_path = output / "report.html"
+    report.write(report_path, page)
+    return [*paths, report_path]
+
+
+def plot_command(args: argparse.Namespace) -> int:
+    """Run ``axon plot activations``."""
+    plt = _headless_pyplot()
+    if plt is None:
+        print("axon plot needs matplotlib: pip install 'axon[plot]'", file=sys.stderr)
+        return 1
+    from axon import plot, report
+    from axon.activations import ACTIVATIONS
+
+    unknown = [name for name in args.names or () if name not in ACTIVATIONS]
+    if unknown:
+        print(
+            f"axon plot: unknown activation(s) {', '.join(unknown)}; "
+            f"known: {', '.join(ACTIVATIONS.names())}",
+            file=sys.stderr,
+        )
+        return 2
+    draw = plot.activation_derivatives if args.derivatives else plot.activations
+    figure = draw(args.names or None)
+    png = report.figure_png(figure)
+    plt.close(figure)
+    atomic_write(args.output, lambda f: f.write(png))
+    print(f"Saved {args.output}")
     return 0
 
 
@@ -223,4 +342,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "train":
         return train(args)
+    if args.command == "plot":
+        return plot_command(args)
     return 2  # pragma: no cover - argparse rejects unknown commands

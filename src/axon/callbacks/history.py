@@ -48,5 +48,11 @@ class History(Callback):
             "params": params,
         }
 
+    def plot(self) -> Any:
+        """Draw loss and metrics, training against validation (``axon.plot.history``)."""
+        from axon import plot  # imported on use: plotting sits above callbacks
+
+        return plot.history(self)
+
     def __repr__(self) -> str:
         return f"<History epochs={len(self.epoch)} keys={list(self.history)}>"

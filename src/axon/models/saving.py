@@ -40,6 +40,13 @@ def _array_bytes(array: Array) -> bytes:
     return buffer.getvalue()
 
 
+def _default_mode() -> int:
+    """The permissions a plain ``open(path, "w")`` would give: 0o666 less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: str | os.PathLike[str], write: Any) -> None:
     """Call ``write(file)`` on a temporary file, then rename it to ``path``."""
     target = Path(path)
@@ -52,6 +59,7 @@ def atomic_write(path: str | os.PathLike[str], write: Any) -> None:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, _default_mode())  # mkstemp makes files private (0o600)
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
