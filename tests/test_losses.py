@@ -93,3 +93,16 @@ def test_unknown_loss_lists_the_known_ones() -> None:
         ValueError, match=r"Unknown loss: 'crossentropy'.*binary_crossentropy"
     ):
         axon.losses.get("crossentropy")
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e4])
+def test_the_probability_shortcut_gives_the_log_sum_exp_value(scale: float) -> None:
+    """With the softmax output at hand the loss takes a shortcut, never a wrong one."""
+    loss = axon.losses.categorical_crossentropy
+    logits = RNG.normal(size=(8, 3)) * scale
+    y = np.eye(3)[RNG.integers(0, 3, 8)]
+    probs = axon.activations.softmax(logits)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shortcut = loss.forward_from_logits(y, logits, probs)
+    assert shortcut == pytest.approx(loss.forward_from_logits(y, logits), rel=1e-9)
+    assert np.isfinite(shortcut)

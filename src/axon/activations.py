@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from axon.config import Array
+from axon.config import Array, constant, ones
 from axon.registry import Registry
 
 ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
@@ -26,12 +26,17 @@ class Activation:
 
     name: ClassVar[str] = "activation"
 
-    def forward(self, x: Array) -> Array:
-        """Return ``f(x)``."""
+    def forward(self, x: Array, out: Array | None = None) -> Array:
+        """Return ``f(x)``, written into ``out`` when given (same shape as ``x``)."""
         raise NotImplementedError
 
-    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
-        """Return ``grad_output * f'(x)`` (the chain rule), given ``y = f(x)``."""
+    def backward(
+        self, x: Array, y: Array, grad_output: Array, work: Array | None = None
+    ) -> Array:
+        """Return ``grad_output * f'(x)`` (the chain rule), given ``y = f(x)``.
+
+        May overwrite ``grad_output`` and ``work`` (a scratch array shaped like ``y``).
+        """
         raise NotImplementedError
 
     def __call__(self, x: Array) -> Array:
@@ -60,10 +65,15 @@ class Linear(Activation):
 
     name = "linear"
 
-    def forward(self, x: Array) -> Array:
-        return x
+    def forward(self, x: Array, out: Array | None = None) -> Array:
+        if out is None:
+            return x
+        np.copyto(out, x)
+        return out
 
-    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+    def backward(
+        self, x: Array, y: Array, grad_output: Array, work: Array | None = None
+    ) -> Array:
         return grad_output
 
 
@@ -77,14 +87,21 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def forward(self, x: Array) -> Array:
-        y = np.tanh(x * 0.5)
-        y += 1.0
-        y *= 0.5
+    def forward(self, x: Array, out: Array | None = None) -> Array:
+        half = constant(0.5, x.dtype)
+        y = np.multiply(x, half, out=out)
+        np.tanh(y, out=y)
+        y += constant(1.0, x.dtype)
+        y *= half
         return y
 
-    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
-        return grad_output * y * (1.0 - y)
+    def backward(
+        self, x: Array, y: Array, grad_output: Array, work: Array | None = None
+    ) -> Array:
+        slope = np.subtract(constant(1.0, y.dtype), y, out=work)  # 1 - y
+        slope *= y
+        grad_output *= slope
+        return grad_output
 
 
 @ACTIVATIONS.decorator("tanh")
@@ -93,11 +110,16 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def forward(self, x: Array) -> Array:
-        return np.tanh(x)
+    def forward(self, x: Array, out: Array | None = None) -> Array:
+        return np.tanh(x, out=out)
 
-    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
-        return grad_output * (1.0 - y * y)
+    def backward(
+        self, x: Array, y: Array, grad_output: Array, work: Array | None = None
+    ) -> Array:
+        slope = np.multiply(y, y, out=work)
+        np.subtract(constant(1.0, y.dtype), slope, out=slope)  # 1 - y^2
+        grad_output *= slope
+        return grad_output
 
 
 @ACTIVATIONS.decorator("relu")
@@ -109,12 +131,17 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def forward(self, x: Array) -> Array:
-        return np.maximum(x, 0)
+    def forward(self, x: Array, out: Array | None = None) -> Array:
+        return np.maximum(x, constant(0.0, x.dtype), out=out)
 
-    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
-        # y > 0 exactly where z > 0, and y is what the layer keeps anyway.
-        return grad_output * (y > 0)
+    def backward(
+        self, x: Array, y: Array, grad_output: Array, work: Array | None = None
+    ) -> Array:
+        # y > 0 exactly where z > 0, and y is what the layer keeps anyway. sign(y) is
+        # that mask as 0.0/1.0 in y's own dtype: cheaper than a boolean mask.
+        mask = np.sign(y, out=work)
+        grad_output *= mask
+        return grad_output
 
 
 @ACTIVATIONS.decorator("leaky_relu")
@@ -136,10 +163,15 @@ class LeakyReLU(Activation):
             )
         self.negative_slope = float(negative_slope)
 
-    def forward(self, x: Array) -> Array:
-        return np.where(x >= 0, x, x * np.asarray(self.negative_slope, dtype=x.dtype))
+    def forward(self, x: Array, out: Array | None = None) -> Array:
+        y = np.multiply(x, np.asarray(self.negative_slope, dtype=x.dtype), out=out)
+        # max(z, a z) is z for z >= 0 and a z below, while the slope is at most 1.
+        pick = np.maximum if self.negative_slope <= 1 else np.minimum
+        return pick(x, y, out=y)
 
-    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
+    def backward(
+        self, x: Array, y: Array, grad_output: Array, work: Array | None = None
+    ) -> Array:
         slope = np.where(x >= 0, 1.0, self.negative_slope).astype(grad_output.dtype)
         return grad_output * slope
 
@@ -158,15 +190,22 @@ class Softmax(Activation):
 
     name = "softmax"
 
-    def forward(self, x: Array) -> Array:
-        e = x - x.max(axis=-1, keepdims=True)
+    def forward(self, x: Array, out: Array | None = None) -> Array:
+        e = np.subtract(x, np.maximum.reduce(x, axis=-1, keepdims=True), out=out)
         np.exp(e, out=e)
-        e /= e.sum(axis=-1, keepdims=True)
+        if e.ndim == 2:  # row sums as a product with ones: one BLAS call, no reduction
+            e /= np.dot(e, ones((e.shape[1], 1), e.dtype))
+        else:
+            e /= np.add.reduce(e, axis=-1, keepdims=True)
         return e
 
-    def backward(self, x: Array, y: Array, grad_output: Array) -> Array:
-        dot = (grad_output * y).sum(axis=-1, keepdims=True)
-        return y * (grad_output - dot)
+    def backward(
+        self, x: Array, y: Array, grad_output: Array, work: Array | None = None
+    ) -> Array:
+        dot = np.add.reduce(grad_output * y, axis=-1, keepdims=True)
+        grad_output -= dot
+        grad_output *= y
+        return grad_output
 
 
 linear = Linear()

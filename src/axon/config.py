@@ -72,6 +72,41 @@ def set_random_seed(seed: int) -> None:
     _global_rng = np.random.default_rng(int(seed))
 
 
+_constants: dict[tuple[float, Any], Array] = {}
+
+
+def constant(value: float, dtype: Any) -> Array:
+    """A cached 0-d array holding ``value`` in ``dtype``, for arithmetic on the hot path.
+
+    NumPy converts a Python float to an array on every call; with a ready 0-d array of
+    the operand's own dtype, ``np.multiply(a, c, out=a)`` on a small array runs about
+    twice as fast, and float32 stays float32.
+    """
+    key = (value, dtype)
+    array = _constants.get(key)
+    if array is None:
+        if len(_constants) > 256:  # many distinct values (1/n for odd batch sizes)
+            _constants.clear()
+        array = _constants[key] = np.array(value, dtype=dtype)
+        array.flags.writeable = False
+    return array
+
+
+_ones: dict[tuple[tuple[int, ...], Any], Array] = {}
+
+
+def ones(shape: tuple[int, ...], dtype: Any) -> Array:
+    """A cached read-only array of ones: sums as products (``ones @ g``), one BLAS call."""
+    key = (shape, dtype)
+    array = _ones.get(key)
+    if array is None:
+        if len(_ones) > 64:
+            _ones.clear()
+        array = _ones[key] = np.ones(shape, dtype=dtype)
+        array.flags.writeable = False
+    return array
+
+
 def make_rng(seed: int | None = None) -> np.random.Generator:
     """Return a new generator: seeded by ``seed``, or by a draw from the global one."""
     if seed is None:

@@ -13,12 +13,13 @@ gradient at the logits is simply ``(p - y) / n``.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
 
 from axon import config
-from axon.config import Array
+from axon.config import Array, constant
 from axon.registry import Registry
 
 LOSSES: Registry[type[Loss]] = Registry("loss")
@@ -55,8 +56,14 @@ class Loss:
         """Return ``dL/dy_pred``, same shape as ``y_pred``."""
         raise NotImplementedError
 
-    def forward_from_logits(self, y_true: Array, logits: Array) -> float:
-        """Return the loss of ``activation(logits)``, computed stably from the logits."""
+    def forward_from_logits(
+        self, y_true: Array, logits: Array, probs: Array | None = None
+    ) -> float:
+        """Return the loss of ``activation(logits)``, computed stably from the logits.
+
+        ``probs``, the activation's output when the caller has it, allows a shortcut
+        that is taken only where it gives the same finite value.
+        """
         raise NotImplementedError
 
     def backward_from_logits(self, y_true: Array, probs: Array) -> Array:
@@ -106,12 +113,21 @@ class CategoricalCrossentropy(Loss):
         inside = (y_pred > eps) & (y_pred < 1 - eps)  # the clip has zero slope outside
         return -y_true / np.clip(y_pred, eps, 1 - eps) * inside / len(y_pred)
 
-    def forward_from_logits(self, y_true: Array, logits: Array) -> float:
+    def forward_from_logits(
+        self, y_true: Array, logits: Array, probs: Array | None = None
+    ) -> float:
+        if probs is not None:
+            # -sum(y log p) in two calls. Where some p underflowed to 0 the sum is not
+            # finite, and the log-sum-exp form below gives the exact value instead.
+            # (The trainer runs this under np.errstate, so log(0) stays silent.)
+            total = float(np.vdot(y_true, np.log(probs)))
+            if math.isfinite(total):
+                return -total / len(probs)
         return float(-(y_true * _log_softmax(logits)).sum() / len(logits))
 
     def backward_from_logits(self, y_true: Array, probs: Array) -> Array:
         grad = probs - y_true
-        grad /= len(probs)
+        grad *= constant(1 / len(probs), grad.dtype)
         return grad
 
 
@@ -137,7 +153,9 @@ class SparseCategoricalCrossentropy(Loss):
         grad[rows, cols] = -(inside / np.clip(picked, eps, 1 - eps)) / len(y_pred)
         return grad
 
-    def forward_from_logits(self, y_true: Array, logits: Array) -> float:
+    def forward_from_logits(
+        self, y_true: Array, logits: Array, probs: Array | None = None
+    ) -> float:
         picked = _log_softmax(logits)[np.arange(len(logits)), _as_indices(y_true)]
         return float(-picked.sum() / len(logits))
 
@@ -171,7 +189,9 @@ class BinaryCrossentropy(Loss):
         inside = (y_pred > eps) & (y_pred < 1 - eps)
         return (p - y_true) / (p * (1 - p)) * inside / y_pred.size
 
-    def forward_from_logits(self, y_true: Array, logits: Array) -> float:
+    def forward_from_logits(
+        self, y_true: Array, logits: Array, probs: Array | None = None
+    ) -> float:
         z = logits
         return float(
             (np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))).mean()

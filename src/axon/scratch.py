@@ -93,7 +93,8 @@ class NeuralNetwork:
     def forward(self, X: Any) -> Array:
         """Return the class probabilities ``a2`` (kept for ``backward``)."""
         x = np.asarray(X, dtype=self.W1.dtype)
-        self.a2 = self.model.forward(x, training=True)
+        # A copy: the layer's own output buffer is rewritten by the next forward.
+        self.a2 = self.model.forward(x, training=True).copy()
         return self.a2
 
     def loss(self, y_pred: Array, y_true: Array) -> float:

@@ -27,11 +27,12 @@ class Activation(Layer):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         self.logits = x
-        self.y = self.activation.forward(x)
+        self.y = self.activation.forward(x, out=self.buffer("y", x.shape, x.dtype))
         return self.y
 
     def backward(self, grad_output: Array) -> Array | None:
-        return self.activation.backward(self.logits, self.y, grad_output)
+        work = self.buffer("work", self.y.shape, self.y.dtype)
+        return self.activation.backward(self.logits, self.y, grad_output, work)
 
     def backward_from_logits(self, grad_logits: Array) -> Array | None:
         """Backward pass from ``dL/dx`` when the loss already went through ``f``."""

@@ -200,12 +200,65 @@ def split_validation(
     return x_train, y_train, x_val, y_val
 
 
-def batches(
-    n: int, batch_size: int, order: Array | None = None
-) -> Iterator[Array | slice]:
-    """Yield the rows of each batch: index arrays from ``order``, else plain slices."""
+def batches(n: int, batch_size: int) -> Iterator[slice]:
+    """Yield the row slices of consecutive batches."""
     for start in range(0, n, batch_size):
-        if order is None:
-            yield slice(start, start + batch_size)
-        else:
-            yield order[start : start + batch_size]
+        yield slice(start, start + batch_size)
+
+
+class Batcher:
+    """Serve shuffled mini-batches of ``(x, y)``, gathering into reused buffers.
+
+    Shuffling permutes indices, never the caller's data. When the data are small
+    (``x`` and ``y`` together under ``whole_epoch_bytes``) each epoch gathers all rows
+    into one buffer in shuffled order and batches are contiguous slices of it: one
+    NumPy call per epoch instead of two per batch. Larger data are gathered batch by
+    batch into a buffer of one batch, so memory stays near the data's own size.
+    """
+
+    def __init__(
+        self,
+        x: Array,
+        y: Array,
+        batch_size: int,
+        shuffle: bool,
+        rng: np.random.Generator,
+        whole_epoch_bytes: int = 32 * 2**20,
+    ) -> None:
+        self.x, self.y, self.batch_size, self.shuffle, self.rng = (
+            x,
+            y,
+            batch_size,
+            shuffle,
+            rng,
+        )
+        self.whole_epoch = x.nbytes + y.nbytes <= whole_epoch_bytes
+        rows = len(x) if self.whole_epoch else min(batch_size, len(x))
+        self._x_buffer = np.empty((rows, *x.shape[1:]), dtype=x.dtype)
+        self._y_buffer = np.empty((rows, *y.shape[1:]), dtype=y.dtype)
+
+    @property
+    def steps(self) -> int:
+        """Batches per epoch."""
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def epoch(self) -> Iterator[tuple[Array, Array]]:
+        """Yield one epoch of ``(x_batch, y_batch)``, valid until the next batch."""
+        x, y, size = self.x, self.y, self.batch_size
+        if not self.shuffle:
+            for rows in batches(len(x), size):
+                yield x[rows], y[rows]
+            return
+        order = self.rng.permutation(len(x))
+        if self.whole_epoch:
+            np.take(x, order, axis=0, out=self._x_buffer)
+            np.take(y, order, axis=0, out=self._y_buffer)
+            for rows in batches(len(x), size):
+                yield self._x_buffer[rows], self._y_buffer[rows]
+            return
+        for rows in batches(len(x), size):
+            picked = order[rows]
+            xb, yb = self._x_buffer[: len(picked)], self._y_buffer[: len(picked)]
+            np.take(x, picked, axis=0, out=xb)
+            np.take(y, picked, axis=0, out=yb)
+            yield xb, yb

@@ -73,6 +73,7 @@ class Trainer:
         self.metrics: list[Metric] = []
         self._metric_ids: list[Any] = []
         self.compiled = False
+        self._path = "plain"
         self.stop_training = False
         self.history: History | None = None
 
@@ -167,35 +168,33 @@ class Trainer:
         return "plain"
 
     # -- one step -------------------------------------------------------------------
+    def _loss_value(self, y: Array, output: Array) -> float:
+        """The batch loss, from the logits where the output activation is fused."""
+        loss = self.loss
+        assert loss is not None
+        if self._path == "fused":
+            return loss.forward_from_logits(y, self.layers[-1].logits, output)
+        if self._path == "from_logits":
+            return loss.forward_from_logits(y, output)
+        return loss.forward(y, output)
+
     def _loss_and_gradient(self, y: Array, output: Array) -> tuple[float, Array, bool]:
         """Return the batch loss, the gradient to send back, and whether it is at logits."""
         loss = self.loss
         assert loss is not None
-        path = self._output_path()
-        if path == "fused":
-            logits = self.layers[-1].logits
-            return (
-                loss.forward_from_logits(y, logits),
-                loss.backward_from_logits(y, output),
-                True,
-            )
-        if path == "from_logits":
+        value = self._loss_value(y, output)
+        if self._path == "fused":
+            return value, loss.backward_from_logits(y, output), True
+        if self._path == "from_logits":
             assert loss.pairs_with is not None
             probs = activations.get(loss.pairs_with).forward(output.copy())
-            return (
-                loss.forward_from_logits(y, output),
-                loss.backward_from_logits(y, probs),
-                False,
-            )
-        return loss.forward(y, output), loss.backward(y, output), False
+            return value, loss.backward_from_logits(y, probs), False
+        return value, loss.backward(y, output), False
 
     def _train_step(self, x: Array, y: Array) -> tuple[float, Array]:
         assert self.optimizer is not None
-        # Overflow shows up as a non-finite loss, reported once below, not as a storm
-        # of NumPy warnings.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            output = self.forward(x, training=True)
-            loss, grad, at_logits = self._loss_and_gradient(y, output)
+        output = self.forward(x, training=True)
+        loss, grad, at_logits = self._loss_and_gradient(y, output)
         if not math.isfinite(loss):
             return (
                 loss,
@@ -214,6 +213,7 @@ class Trainer:
             self._resolve_metrics()
         y = data.as_targets(y, loss, self.output_shape[-1], "y")
         data.check_same_length(x, y)
+        self._path = self._output_path()  # decided once per call, not per batch
         return x, y
 
     # -- fit ------------------------------------------------------------------------
@@ -278,12 +278,12 @@ class Trainer:
         elif verbose == 2:
             extra.append(EpochLogger())
         callback_list = CallbackList([*(callbacks or []), history, *extra])
-        steps = math.ceil(len(x) / batch_size)
+        batcher = data.Batcher(x, y, batch_size, bool(shuffle), config.make_rng())
         callback_list.set_model(self)
         callback_list.set_params(
             {
                 "epochs": epochs,
-                "steps": steps,
+                "steps": batcher.steps,
                 "verbose": verbose,
                 "batch_size": batch_size,
                 "samples": len(x),
@@ -292,17 +292,18 @@ class Trainer:
         )
         self.history = history
         self.stop_training = False
-        rng = config.make_rng()
         logs: dict[str, float] = {}
         callback_list.on_train_begin()
         try:
-            with _deferred_interrupt() as interrupted:
+            # Overflow shows up as a non-finite loss, reported once, not as a storm of
+            # NumPy warnings.
+            with (
+                _deferred_interrupt() as interrupted,
+                np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            ):
                 for epoch in range(initial_epoch, epochs):
                     callback_list.on_epoch_begin(epoch)
-                    order = rng.permutation(len(x)) if shuffle else None
-                    logs = self._run_epoch(
-                        x, y, batch_size, order, epoch, callback_list, interrupted
-                    )
+                    logs = self._run_epoch(batcher, epoch, callback_list, interrupted)
                     if (
                         x_val is not None
                         and y_val is not None
@@ -321,19 +322,23 @@ class Trainer:
 
     def _run_epoch(
         self,
-        x: Array,
-        y: Array,
-        batch_size: int,
-        order: Array | None,
+        batcher: data.Batcher,
         epoch: int,
         callback_list: CallbackList,
         interrupted: list[bool],
     ) -> dict[str, float]:
-        totals = np.zeros(1 + len(self.metrics))
+        totals = [0.0] * (1 + len(self.metrics))
         seen = 0
-        for step, rows in enumerate(data.batches(len(x), batch_size, order)):
-            callback_list.on_train_batch_begin(step)
-            xb, yb = x[rows], y[rows]
+        # Batch hooks cost a dict per batch: call them only if someone listens.
+        hooks = [
+            cb
+            for cb in callback_list.callbacks
+            if type(cb).on_train_batch_begin is not Callback.on_train_batch_begin
+            or type(cb).on_train_batch_end is not Callback.on_train_batch_end
+        ]
+        for step, (xb, yb) in enumerate(batcher.epoch()):
+            for cb in hooks:
+                cb.on_train_batch_begin(step)
             loss, output = self._train_step(xb, yb)
             if not math.isfinite(loss):
                 self._stop_on_non_finite(loss, epoch, step)
@@ -343,11 +348,13 @@ class Trainer:
             for i, metric in enumerate(self.metrics, start=1):
                 totals[i] += metric(yb, output) * n
             seen += n
-            logs = self._logs_from(totals / seen)
-            callback_list.on_train_batch_end(step, logs)
+            if hooks:
+                logs = self._logs_from([t / seen for t in totals])
+                for cb in hooks:
+                    cb.on_train_batch_end(step, logs)
             if interrupted[0] or self.stop_training:
                 break
-        return self._logs_from(totals / max(seen, 1))
+        return self._logs_from([t / max(seen, 1) for t in totals])
 
     def _stop_on_non_finite(self, loss: float, epoch: int, step: int) -> None:
         self.stop_training = True
@@ -360,7 +367,7 @@ class Trainer:
             stacklevel=3,
         )
 
-    def _logs_from(self, values: Array) -> dict[str, float]:
+    def _logs_from(self, values: Array | list[float]) -> dict[str, float]:
         assert self.loss is not None
         names = ["loss", *(m.name for m in self.metrics)]
         return {name: float(value) for name, value in zip(names, values, strict=False)}
@@ -385,7 +392,8 @@ class Trainer:
         for rows in data.batches(len(x), batch_size):
             xb, yb = x[rows], y[rows]
             output = self.forward(xb, training=False)
-            loss, _, _ = self._loss_and_gradient(yb, output)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss = self._loss_value(yb, output)
             totals[0] += loss * len(xb)
             for i, metric in enumerate(self.metrics, start=1):
                 totals[i] += metric(yb, output) * len(xb)
@@ -443,7 +451,8 @@ class Trainer:
     ) -> float | list[float] | dict[str, float]:
         """One optimizer step on ``(x, y)``; returns the batch's loss and metrics."""
         x, y = self._prepare(x, y, "train_on_batch")
-        loss, output = self._train_step(x, y)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss, output = self._train_step(x, y)
         if not math.isfinite(loss):
             raise FloatingPointError(
                 f"The loss is {loss}; the step was not applied. Check the learning rate "

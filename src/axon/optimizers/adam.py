@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from axon.config import Array
+from axon.config import Array, constant
 from axon.optimizers.base import OPTIMIZERS, Optimizer, check_fraction, check_positive
 
 
@@ -45,20 +45,23 @@ class Adam(Optimizer):
     def update(self, params: Array, grads: Array) -> None:
         t = self.iterations
         m, v, tmp = self.slots["m"], self.slots["v"], self.scratch
-        np.multiply(grads, 1 - self.beta_1, out=tmp)
-        m *= self.beta_1
-        m += tmp  # m = b1 m + (1 - b1) g
-        np.multiply(grads, grads, out=tmp)
-        tmp *= 1 - self.beta_2
-        v *= self.beta_2
-        v += tmp  # v = b2 v + (1 - b2) g^2
+        dtype = params.dtype
+        b1, b2 = constant(self.beta_1, dtype), constant(self.beta_2, dtype)
+        # m = b1 m + (1 - b1) g, written as m = b1 (m - g) + g: no scratch needed.
+        m -= grads
+        m *= b1
+        m += grads
+        np.multiply(grads, grads, out=tmp)  # v = b2 (v - g^2) + g^2
+        v -= tmp
+        v *= b2
+        v += tmp
         alpha = (
             self.learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         )
         np.sqrt(v, out=tmp)
-        tmp += self.epsilon
+        tmp += constant(self.epsilon, dtype)
         np.divide(m, tmp, out=tmp)
-        tmp *= alpha
+        tmp *= np.asarray(alpha, dtype=dtype)
         params -= tmp
 
     def get_config(self) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from axon.config import Array
+from axon.config import Array, constant
 from axon.optimizers.base import OPTIMIZERS, Optimizer, check_fraction, check_positive
 
 
@@ -31,15 +31,15 @@ class RMSprop(Optimizer):
         self.epsilon = check_positive(epsilon, "epsilon")
 
     def update(self, params: Array, grads: Array) -> None:
-        s, tmp = self.slots["velocity"], self.scratch
-        np.multiply(grads, grads, out=tmp)
-        tmp *= 1 - self.rho
-        s *= self.rho
+        s, tmp, dtype = self.slots["velocity"], self.scratch, params.dtype
+        np.multiply(grads, grads, out=tmp)  # s = rho (s - g^2) + g^2
+        s -= tmp
+        s *= constant(self.rho, dtype)
         s += tmp
-        np.add(s, self.epsilon, out=tmp)
+        np.add(s, constant(self.epsilon, dtype), out=tmp)
         np.sqrt(tmp, out=tmp)
         np.divide(grads, tmp, out=tmp)
-        tmp *= self.learning_rate
+        tmp *= constant(self.learning_rate, dtype)
         params -= tmp
 
     def get_config(self) -> dict[str, Any]:

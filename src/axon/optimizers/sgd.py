@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from axon.config import Array
+from axon.config import Array, constant
 from axon.optimizers.base import OPTIMIZERS, Optimizer, check_fraction
 
 
@@ -39,17 +39,18 @@ class SGD(Optimizer):
         self.slot_names = ("momentum",) if self.momentum else ()
 
     def update(self, params: Array, grads: Array) -> None:
-        step = np.multiply(grads, self.learning_rate, out=self.scratch)  # eta g
+        dtype = params.dtype
+        step = np.multiply(grads, constant(self.learning_rate, dtype), out=self.scratch)
         if not self.momentum:
-            params -= step
+            params -= step  # w <- w - eta g
             return
+        mu = constant(self.momentum, dtype)
         velocity = self.slots["momentum"]
-        velocity *= self.momentum
+        velocity *= mu
         velocity -= step
         if self.nesterov:
             params -= step
-            step = np.multiply(velocity, self.momentum, out=self.scratch)
-            params += step
+            params += np.multiply(velocity, mu, out=self.scratch)
         else:
             params += velocity
 

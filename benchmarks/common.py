@@ -1,0 +1,101 @@
+"""Shared helpers: timing with medians, machine facts, peers that may be missing."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def median_time(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` runs, after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peer(name: str) -> Any | None:
+    """Import a peer framework, or print why it is skipped and return None."""
+    if name == "keras":
+        os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        module = importlib.import_module(name)
+    except ImportError as error:
+        print(f"  (skipping {name}: {error}; pip install -e '.[bench]')")
+        return None
+    if name == "torch":
+        module.set_num_threads(os.cpu_count() or 1)
+    return module
+
+
+def machine() -> str:
+    """One paragraph on the machine, BLAS and versions, for the results file."""
+    lines = [
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"
+    ]
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in handle if "model name" in ln), ""
+            )
+    except OSError:
+        pass
+    if cpu:
+        lines.append(f"cpu: {cpu}")
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                lines.append(
+                    f"blas: {pool.get('internal_api')} {pool.get('version')} "
+                    f"({pool.get('architecture')}, {pool.get('num_threads')} threads) "
+                    f"for {os.path.basename(pool.get('filepath', ''))}"
+                )
+    except ImportError:
+        lines.append("blas: (install threadpoolctl to report it)")
+    for name in ("torch", "keras", "sklearn"):
+        module = sys.modules.get(name)
+        if module is not None:
+            lines.append(f"{name} {module.__version__}")
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    lines.append(
+        f"OPENBLAS_CORETYPE={coretype}" if coretype else "OPENBLAS_CORETYPE unset"
+    )
+    return "\n".join(lines)
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """A Markdown table of ``rows`` (dicts) with ``columns``."""
+
+    def cell(value: Any) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out += [
+        "| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows
+    ]
+    return "\n".join(out)
+
+
+def format_seconds(seconds: float) -> str:
+    """``12.3 µs``, ``4.56 ms`` or ``1.23 s``."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.3f} s"
