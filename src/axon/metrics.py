@@ -27,7 +27,10 @@ class Metric:
         self.name = name or self.default_name
 
     def __call__(self, y_true: Array, y_pred: Array) -> float:
-        return float(np.mean(self.per_sample(np.asarray(y_true), np.asarray(y_pred))))
+        values = self.per_sample(np.asarray(y_true), np.asarray(y_pred))
+        if values.dtype == bool:  # hits: counting is cheaper than averaging
+            return np.count_nonzero(values) / len(values)
+        return float(np.mean(values))
 
     def per_sample(self, y_true: Array, y_pred: Array) -> Array:
         """Return one value per sample."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from axon import initializers
+from axon import config, initializers
 from axon.config import Array
 from axon.layers.base import LAYERS, Layer
 
@@ -92,48 +92,78 @@ class BatchNormalization(Layer):
         )
         return input_shape
 
-    def _gamma(self) -> Array | float:
-        return self.weight("gamma") if self.scale else 1.0
+    def _column_mean(self, a: Array) -> Array:
+        """Mean over the batch as ``(ones(n) @ a) / n``: one BLAS call, one scaling."""
+        n = len(a)
+        mean = np.dot(config.ones((n,), a.dtype), a)
+        mean *= config.constant(1.0 / n, a.dtype)
+        return mean
 
     def forward(self, x: Array, training: bool = False) -> Array:
         self.training = training
+        shape, dtype = x.shape, x.dtype
         if training:
-            mean = x.mean(axis=0)  # (features,)
-            centered = x - mean  # (n, features)
-            var = np.square(centered).mean(axis=0)  # (features,)
+            mean = self._column_mean(x)  # (features,)
+            centered = np.subtract(x, mean, out=self.buffer("centered", shape, dtype))
+            squares = np.multiply(
+                centered, centered, out=self.buffer("sq", shape, dtype)
+            )
+            var = self._column_mean(squares)  # (features,), biased as in Keras
             self._update_moving(mean, var)
         else:
-            centered = x - self.state["moving_mean"]
+            centered = np.subtract(
+                x, self.state["moving_mean"], out=self.buffer("centered", shape, dtype)
+            )
             var = self.state["moving_variance"]
-        self.inv_std = 1.0 / np.sqrt(
-            var + np.asarray(self.epsilon, x.dtype)
-        )  # (features,)
-        self.x_hat = centered * self.inv_std  # (n, features)
-        y = self.x_hat * self._gamma() if self.scale else self.x_hat.copy()
+        inv_std = np.add(var, config.constant(self.epsilon, dtype))
+        np.sqrt(inv_std, out=inv_std)
+        self.inv_std = np.reciprocal(inv_std, out=inv_std)  # (features,)
+        self.x_hat = np.multiply(
+            centered, inv_std, out=self.buffer("x_hat", shape, dtype)
+        )
+        if not (self.scale or self.center):
+            return self.x_hat
+        y = self.buffer("y", shape, dtype)
+        if self.scale:
+            np.multiply(self.x_hat, self.params["gamma"], out=y)
+        else:
+            np.copyto(y, self.x_hat)
         if self.center:
-            y += self.weight("beta")
+            y += self.params["beta"]
         return y
 
     def _update_moving(self, mean: Array, var: Array) -> None:
+        keep = config.constant(self.momentum, mean.dtype)
         for name, batch_value in (("moving_mean", mean), ("moving_variance", var)):
-            moving = self.state[name]
-            moving *= self.momentum
-            moving += (1 - self.momentum) * batch_value
+            moving = self.state[name]  # m = momentum (m - b) + b
+            moving -= batch_value
+            moving *= keep
+            moving += batch_value
 
     def backward(self, grad_output: Array) -> Array | None:
-        g = grad_output  # (n, features)
+        g, x_hat = grad_output, self.x_hat  # (n, features)
+        n, dtype = len(g), g.dtype
+        ones_n = config.ones((n,), dtype)
+        g_x_hat = np.multiply(g, x_hat, out=self.buffer("work", g.shape, dtype))
+        sum_g_x_hat = np.dot(ones_n, g_x_hat)  # (features,)
+        sum_g = np.dot(ones_n, g)  # (features,)
         if self.scale:
-            np.sum(g * self.x_hat, axis=0, out=self.grads["gamma"])
+            self.grads["gamma"][...] = sum_g_x_hat
         if self.center:
-            np.sum(g, axis=0, out=self.grads["beta"])
+            self.grads["beta"][...] = sum_g
         if not self.needs_input_gradient:
             return None
-        scale = self._gamma() * self.inv_std  # (features,)
+        scale = self.inv_std * self.params["gamma"] if self.scale else self.inv_std
         if not self.training:  # the statistics are constants at inference
-            return g * scale
-        # (1/n)(n g - sum g - x_hat sum(g x_hat)), written with means.
-        grad_input = g - g.mean(axis=0)
-        grad_input -= self.x_hat * (g * self.x_hat).mean(axis=0)
+            g *= scale
+            return g
+        # dL/dx = (scale / n) (n g - sum g - x_hat sum(g x_hat))
+        inv_n = config.constant(1.0 / n, dtype)
+        sum_g_x_hat *= inv_n
+        sum_g *= inv_n
+        grad_input = np.multiply(x_hat, sum_g_x_hat, out=g_x_hat)
+        np.subtract(g, grad_input, out=grad_input)
+        grad_input -= sum_g
         grad_input *= scale
         return grad_input
 

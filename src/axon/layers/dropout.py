@@ -53,14 +53,19 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.mask = None
             return x
-        keep = self.rng.random(x.shape, dtype=np.float32) >= self.rate
-        self.mask = keep.astype(x.dtype) * np.asarray(1 / (1 - self.rate), x.dtype)
-        return x * self.mask
+        # The mask as 0.0 / (1 / (1 - rate)) floats in a reused buffer: four calls.
+        mask = self.buffer("mask", x.shape, x.dtype)
+        self.rng.random(out=mask, dtype=x.dtype)
+        np.greater_equal(mask, config.constant(self.rate, x.dtype), out=mask)
+        mask *= config.constant(1.0 / (1.0 - self.rate), x.dtype)
+        self.mask = mask
+        return np.multiply(x, mask, out=self.buffer("y", x.shape, x.dtype))
 
     def backward(self, grad_output: Array) -> Array | None:
         if self.mask is None:
             return grad_output
-        return grad_output * self.mask
+        grad_output *= self.mask
+        return grad_output
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}

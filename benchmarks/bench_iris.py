@@ -1,0 +1,193 @@
+"""The tutorial's Keras configuration on Iris: fit 100 epochs, batch 16, validation 0.2.
+
+Same architecture everywhere (Dense 64 relu he_normal, BatchNorm, Dropout 0.3, Dense 32
+relu, Dropout 0.2, Dense 3 softmax; Adam 1e-3; categorical cross-entropy), 100 full
+epochs (no early stopping, so every framework does the same work), validation loss and
+accuracy computed after every epoch. scikit-learn's MLPClassifier has no BatchNorm or
+Dropout and no validation pass: it is a floor, not a twin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import warnings
+
+import numpy as np
+from common import format_seconds, median_time, peer, table
+
+import axon
+from axon.cli import build_model, load_iris_split
+
+EPOCHS, BATCH = 100, 16
+
+
+def axon_fit(data: tuple, repeats: int) -> tuple[float, float]:
+    x_train, x_test, y_train, y_test, _ = data
+    accuracies = []
+
+    def fit() -> None:
+        model = build_model([64, 32], [0.3, 0.2], True, 4, 3)
+        model.compile(
+            optimizer=axon.optimizers.Adam(0.001),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(
+            x_train,
+            y_train,
+            epochs=EPOCHS,
+            batch_size=BATCH,
+            validation_split=0.2,
+            verbose=0,
+        )
+        accuracies.append(model.evaluate(x_test, y_test, verbose=0)[1])
+
+    return median_time(fit, repeats), statistics.median(accuracies)
+
+
+def keras_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
+    keras = peer("keras")
+    if keras is None:
+        return None
+    x_train, x_test, y_train, y_test, _ = data
+    accuracies = []
+
+    def fit() -> None:
+        model = keras.Sequential(
+            [
+                keras.layers.Input((4,)),
+                keras.layers.Dense(
+                    64, activation="relu", kernel_initializer="he_normal"
+                ),
+                keras.layers.BatchNormalization(),
+                keras.layers.Dropout(0.3),
+                keras.layers.Dense(32, activation="relu"),
+                keras.layers.Dropout(0.2),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.001),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(
+            x_train,
+            y_train,
+            epochs=EPOCHS,
+            batch_size=BATCH,
+            validation_split=0.2,
+            verbose=0,
+        )
+        accuracies.append(model.evaluate(x_test, y_test, verbose=0)[1])
+
+    return median_time(fit, repeats), statistics.median(accuracies)
+
+
+def torch_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
+    torch = peer("torch")
+    if torch is None:
+        return None
+    x_train, x_test, y_train, y_test, _ = data
+    split = int(len(x_train) * 0.8)
+    xt = torch.tensor(x_train[:split], dtype=torch.float32)
+    yt = torch.tensor(y_train[:split].argmax(1))
+    xv = torch.tensor(x_train[split:], dtype=torch.float32)
+    yv = torch.tensor(y_train[split:].argmax(1))
+    accuracies = []
+
+    def fit() -> None:
+        net = torch.nn.Sequential(
+            torch.nn.Linear(4, 64),
+            torch.nn.ReLU(),
+            torch.nn.BatchNorm1d(64, momentum=0.01, eps=1e-3),
+            torch.nn.Dropout(0.3),
+            torch.nn.Linear(64, 32),
+            torch.nn.ReLU(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(32, 3),
+        )
+        torch.nn.init.kaiming_normal_(net[0].weight)
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        for _ in range(EPOCHS):
+            net.train()
+            order = torch.randperm(len(xt))
+            for start in range(0, len(xt), BATCH):
+                rows = order[start : start + BATCH]
+                opt.zero_grad()
+                loss = loss_fn(net(xt[rows]), yt[rows])
+                loss.backward()
+                opt.step()
+            net.eval()
+            with torch.no_grad():
+                out = net(xv)
+                loss_fn(out, yv).item()
+                (out.argmax(1) == yv).float().mean().item()
+        with torch.no_grad():
+            pred = net(torch.tensor(x_test, dtype=torch.float32)).argmax(1).numpy()
+        accuracies.append(float((pred == y_test.argmax(1)).mean()))
+
+    return median_time(fit, repeats), statistics.median(accuracies)
+
+
+def sklearn_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
+    if peer("sklearn") is None:
+        return None
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    x_train, x_test, y_train, y_test, _ = data
+    split = int(len(x_train) * 0.8)
+    accuracies = []
+
+    def fit() -> None:
+        clf = MLPClassifier(
+            (64, 32),
+            batch_size=BATCH,
+            max_iter=EPOCHS,
+            solver="adam",
+            learning_rate_init=1e-3,
+            tol=0,
+            n_iter_no_change=10**9,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(x_train[:split], y_train[:split].argmax(1))
+        accuracies.append(float((clf.predict(x_test) == y_test.argmax(1)).mean()))
+
+    return median_time(fit, repeats), statistics.median(accuracies)
+
+
+def run(repeats: int) -> list[dict[str, object]]:
+    data = load_iris_split()
+    for array in data[:4]:
+        assert array.dtype == np.float64 or array.dtype == np.float32
+    results = {
+        "axon": axon_fit(data, repeats),
+        "keras 3 (torch backend)": keras_fit(data, max(3, repeats // 5)),
+        "pytorch loop (hand-written)": torch_fit(data, max(3, repeats // 2)),
+        "scikit-learn MLPClassifier (no BN/dropout/val)": sklearn_fit(data, repeats),
+    }
+    base = results["axon"][0]  # type: ignore[index]
+    return [
+        {
+            "work": "Iris fit, tutorial config",
+            "framework": name,
+            "time": format_seconds(t),
+            "seconds": t,
+            "axon / peer": base / t,
+            "test accuracy": f"{acc:.4f}",
+        }
+        for name, result in results.items()
+        if result is not None
+        for t, acc in [result]
+    ]
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=25)
+    rows = run(parser.parse_args().repeats)
+    print(table(rows, ["framework", "time", "axon / peer", "test accuracy"]))
