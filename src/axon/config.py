@@ -7,7 +7,6 @@ take ``seed=None`` draw their own seed from the global generator here, so that
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import numpy as np
@@ -60,7 +59,7 @@ def set_epsilon(value: float) -> None:
 
 
 def set_random_seed(seed: int) -> None:
-    """Seed axon's global generator (and Python's ``random``) so runs repeat exactly.
+    """Seed axon's global generator so runs repeat exactly.
 
     Layers, initializers and ``fit`` draw from this generator when they are given no
     ``seed`` of their own.
@@ -68,7 +67,6 @@ def set_random_seed(seed: int) -> None:
     global _global_rng
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"Expected a non-negative integer. Received: seed={seed!r}")
-    random.seed(int(seed))
     _global_rng = np.random.default_rng(int(seed))
 
 

@@ -1,6 +1,18 @@
 """Models: the Sequential stack, its training loop, summary and saving."""
 
-from axon.models.saving import load_model
+from __future__ import annotations
+
+from typing import Any
+
 from axon.models.sequential import Sequential
 
 __all__ = ["Sequential", "load_model"]
+
+
+def load_model(filepath: Any, compile: bool = True) -> Sequential:
+    """Load a model saved by ``model.save`` (see :mod:`axon.models.saving`)."""
+    # Imported on use: zipfile, tempfile and json would add ~30 ms to `import axon`.
+    from axon.models.saving import load_model as load
+
+    model: Sequential = load(filepath, compile=compile)
+    return model
