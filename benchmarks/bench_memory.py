@@ -21,8 +21,12 @@ import axon
 from bench_large import data, D, H1, H2, K, BATCH
 x, y = data()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-model = axon.Sequential([axon.layers.Input((D,)), axon.layers.Dense(H1, activation="relu"),
-                         axon.layers.Dense(H2, activation="relu"), axon.layers.Dense(K, activation="softmax")])
+model = axon.Sequential([
+    axon.layers.Input((D,)),
+    axon.layers.Dense(H1, activation="relu"),
+    axon.layers.Dense(H2, activation="relu"),
+    axon.layers.Dense(K, activation="softmax"),
+])
 model.compile(optimizer="adam", loss="categorical_crossentropy")
 model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -43,12 +47,13 @@ def run(repeats: int) -> list[dict[str, object]]:
     numbers = json.loads(out.strip().splitlines()[-1])
     data, after, before = numbers["data"], numbers["after"], numbers["before"]
     mib = 2**20
+    added = after - before
     return [
         {
             "framework": "axon",
             "data set": f"{data / mib:.0f} MiB",
             "peak RSS of the process": f"{after / mib:.0f} MiB ({after / data:.2f}x the data)",
-            "added by fit": f"{(after - before) / mib:.0f} MiB ({(after - before) / data:.2f}x the data)",
+            "added by fit": f"{added / mib:.0f} MiB ({added / data:.2f}x the data)",
         }
     ]
 
