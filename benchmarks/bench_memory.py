@@ -15,12 +15,16 @@ import sys
 from common import table
 
 CHILD = r"""
-import json, resource, sys
+import json, sys
 sys.path.insert(0, {here!r})
 import axon
 from bench_large import data, D, H1, H2, K, BATCH
+def peak():  # VmHWM: this process's own peak (ru_maxrss would include the parent's)
+    with open("/proc/self/status") as status:
+        line = next(ln for ln in status if ln.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
 x, y = data()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = peak()
 model = axon.Sequential([
     axon.layers.Input((D,)),
     axon.layers.Dense(H1, activation="relu"),
@@ -29,7 +33,7 @@ model = axon.Sequential([
 ])
 model.compile(optimizer="adam", loss="categorical_crossentropy")
 model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+after = peak()
 print(json.dumps({{"data": x.nbytes + y.nbytes, "before": before, "after": after}}))
 """
 

@@ -268,7 +268,7 @@ def test_a_diverging_loss_stops_training_and_keeps_finite_weights() -> None:
         ({"x": np.full((5, 4), np.nan)}, ValueError, "finite values in x"),
         ({"x": np.ones(5)}, ValueError, r"x of shape \(samples, features\)"),
         ({"x": [[1, 2, 3, 4], [1, 2]]}, ValueError, "rectangular"),
-        ({"x": np.array([["a"] * 4] * 5)}, TypeError, "hold numbers"),
+        ({"x": np.array([["a"] * 4] * 5)}, TypeError, "hold real numbers"),
         ({"y": np.zeros(5)}, ValueError, "sparse_categorical_crossentropy"),
         ({"y": np.ones((4, 3))}, ValueError, "same number of samples"),
         ({"batch_size": 0}, ValueError, "batch_size=0"),
@@ -305,3 +305,63 @@ def test_sparse_labels_out_of_range_are_named() -> None:
         ValueError, match=r"labels from 0 to 2.*Received: labels from 0 to 3"
     ):
         model.fit(np.ones((4, 2)), np.array([0, 1, 2, 3]), verbose=0)
+
+
+def test_ctrl_c_ends_training_after_the_batch_with_history_and_on_train_end(
+    iris_split: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import signal
+
+    x_train, _, y_train, _ = iris_split
+
+    class PressCtrlC(axon.callbacks.Callback):
+        ended = False
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            if len(self.model.history.epoch) == 1 and batch == 2:
+                os.kill(os.getpid(), signal.SIGINT)  # as a user's Ctrl-C would
+
+        def on_train_end(self, logs: Any = None) -> None:
+            self.ended = True
+
+    model = tutorial_model()
+    press = PressCtrlC()
+    history = model.fit(
+        x_train, y_train, epochs=50, batch_size=16, callbacks=[press], verbose=0
+    )
+    assert press.ended  # callbacks heard the end
+    assert len(history.epoch) == 2  # the interrupted epoch is logged, nothing after it
+    assert model.optimizer is not None
+    assert (
+        model.optimizer.iterations == 8 + 3
+    )  # a whole epoch, then three whole batches
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+    assert "Interrupted" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_predict_and_fit_in_a_loop_do_not_grow_memory() -> None:
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4))
+    y = axon.utils.to_categorical(rng.integers(0, 3, 64), 3)
+    model = tutorial_model()
+
+    def loop(times: int) -> None:
+        for _ in range(times):
+            model.predict(x, verbose=0)
+            model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+
+    loop(50)  # warm: buffers, caches
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        loop(1000)
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after - before < 256 * 1024, (
+        f"grew by {after - before} bytes over 1000 loops"
+    )

@@ -23,7 +23,20 @@ def to_categorical(x: Any, num_classes: int | None = None) -> Array:
            [0., 0., 1.],
            [0., 1., 0.]], dtype=float32)
     """
-    labels = np.asarray(x)
+    try:
+        labels = np.asarray(x)
+    except ValueError:
+        raise ValueError(
+            "Expected a 1-D array of class labels. Received: ragged data"
+        ) from None
+    if num_classes is not None and (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, (int, np.integer))
+        or num_classes < 1
+    ):
+        raise ValueError(
+            f"Expected a positive integer. Received: num_classes={num_classes!r}"
+        )
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim != 1 or labels.size == 0:

@@ -1,6 +1,7 @@
 """Callbacks for ``fit``: History, EarlyStopping and the progress display."""
 
 from axon.callbacks.base import Callback, CallbackList, ModelLike
+from axon.callbacks.checkpoint import ModelCheckpoint, TerminateOnNaN
 from axon.callbacks.early_stopping import EarlyStopping
 from axon.callbacks.history import History
 from axon.callbacks.progress import EpochLogger, ProgressBar
@@ -11,6 +12,8 @@ __all__ = [
     "EarlyStopping",
     "EpochLogger",
     "History",
+    "ModelCheckpoint",
     "ModelLike",
     "ProgressBar",
+    "TerminateOnNaN",
 ]

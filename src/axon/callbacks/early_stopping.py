@@ -14,6 +14,13 @@ from axon.config import Array
 _MAXIMISED = ("acc", "auc", "precision", "recall")
 
 
+def maximised(monitor: str, mode: str) -> bool:
+    """Whether a larger ``monitor`` is better: ``mode``, or for "auto" the key's name."""
+    if mode == "auto":
+        return any(word in monitor for word in _MAXIMISED)
+    return mode == "max"
+
+
 class EarlyStopping(Callback):
     """Stop training when ``monitor`` has not improved for ``patience`` epochs.
 
@@ -78,9 +85,7 @@ class EarlyStopping(Callback):
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
         self.start_from_epoch = start_from_epoch
-        maximise = mode == "max" or (
-            mode == "auto" and any(word in monitor for word in _MAXIMISED)
-        )
+        maximise = maximised(monitor, mode)
         self.monitor_op: Callable[[float, float], bool] = (
             operator.gt if maximise else operator.lt
         )

@@ -201,16 +201,21 @@ class Layer:
             )
         for name, new in zip(self.weight_order, weights, strict=False):
             target = self.weight(name)
-            new = np.asarray(new)
+            try:
+                new = np.asarray(new)
+            except ValueError:
+                raise ValueError(
+                    f"Expected an array for {self.name}/{name}. Received: ragged data"
+                ) from None
             if new.shape != target.shape:
                 raise ValueError(
                     f"Layer {self.name!r} expects {name} of shape {target.shape}. "
                     f"Received: an array of shape {new.shape}"
                 )
-            if not np.issubdtype(new.dtype, np.number) or not np.all(np.isfinite(new)):
+            if new.dtype.kind not in "biuf" or not np.all(np.isfinite(new)):
                 raise ValueError(
-                    f"Expected finite numbers for {self.name}/{name}. "
-                    "Received: non-numeric, NaN or infinite values"
+                    f"Expected finite real numbers for {self.name}/{name}. "
+                    f"Received: {new.dtype} values, or NaN or infinite ones"
                 )
             target[...] = new
 

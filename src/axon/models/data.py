@@ -31,10 +31,12 @@ def _to_array(data: Any, name: str) -> Array:
             f"Expected {name} to be a rectangular array. Received: ragged data ({error})"
         ) from None
     if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.number) or array.dtype == bool
+        np.issubdtype(array.dtype, np.integer)
+        or np.issubdtype(array.dtype, np.floating)
+        or array.dtype == bool
     ):
         raise TypeError(
-            f"Expected {name} to hold numbers. Received: an array of dtype {array.dtype}"
+            f"Expected {name} to hold real numbers. Received: an array of dtype {array.dtype}"
             + (" (ragged rows or mixed types?)" if array.dtype == object else "")
         )
     if array.size == 0:
@@ -71,8 +73,25 @@ def as_inputs(x: Any, n_features: int | None = None, name: str = "x") -> Array:
             f"The model expects {n_features} feature(s) per sample. Received: {name} "
             f"with {array.shape[1]} column(s), shape {array.shape}"
         )
-    check_finite(array, name)
-    return np.ascontiguousarray(array, dtype=config.floatx())
+    return _cast_finite(array, name)
+
+
+def _cast_finite(array: Array, name: str) -> Array:
+    """Cast to the float type (copying only if needed), then insist on finite values.
+
+    Checked after the cast: a float64 value beyond float32's range becomes infinite.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = np.ascontiguousarray(array, dtype=config.floatx())
+    if not np.isfinite(cast).all():
+        if np.isfinite(array.astype(np.float64, copy=False)).all():
+            raise ValueError(
+                f"Expected {name} within the range of {config.floatx()}. Received: values "
+                f"up to {np.abs(array).max():.3g}; scale the data, or "
+                "axon.config.set_floatx('float64')"
+            )
+        check_finite(array, name)
+    return cast
 
 
 def as_targets(y: Any, loss: Loss, n_outputs: int, name: str = "y") -> Array:
@@ -106,7 +125,7 @@ def as_targets(y: Any, loss: Loss, n_outputs: int, name: str = "y") -> Array:
             f"binary_crossentropy expects {name} between 0 and 1. Received: values from "
             f"{array.min()} to {array.max()}"
         )
-    return np.ascontiguousarray(array, dtype=config.floatx())
+    return _cast_finite(array, name)
 
 
 def _as_class_indices(array: Array, n_classes: int, loss_name: str, name: str) -> Array:

@@ -43,6 +43,7 @@ class Sequential(Trainer):
         self.built = False
         self.parameters: Array = np.zeros(0, dtype=config.floatx())
         self.gradients: Array = np.zeros(0, dtype=config.floatx())
+        self.rng = config.make_rng()  # shuffles the batches; saved with the model
         for layer in layers or ():
             self.add(layer)
 

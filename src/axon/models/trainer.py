@@ -27,6 +27,13 @@ from axon.models import data
 from axon.optimizers import Optimizer
 
 
+class NotCompiledError(RuntimeError, ValueError):
+    """``fit`` (or ``evaluate``...) before ``compile``.
+
+    A RuntimeError as in Keras, and a ValueError as axon's other input errors.
+    """
+
+
 @contextmanager
 def _deferred_interrupt() -> Iterator[list[bool]]:
     """Turn Ctrl-C into a flag that the loop checks between batches.
@@ -64,6 +71,7 @@ class Trainer:
 
     parameters: Array
     gradients: Array
+    rng: np.random.Generator
     input_shape: tuple[int, ...] | None
     built: bool
 
@@ -145,7 +153,7 @@ class Trainer:
 
     def _require_compiled(self, what: str) -> Loss:
         if not self.compiled or self.loss is None:
-            raise RuntimeError(
+            raise NotCompiledError(
                 f"You must call compile() before {what}: model.compile(optimizer='adam', "
                 "loss='categorical_crossentropy', metrics=['accuracy'])"
             )
@@ -278,7 +286,7 @@ class Trainer:
         elif verbose == 2:
             extra.append(EpochLogger())
         callback_list = CallbackList([*(callbacks or []), history, *extra])
-        batcher = data.Batcher(x, y, batch_size, bool(shuffle), config.make_rng())
+        batcher = data.Batcher(x, y, batch_size, bool(shuffle), self.rng)
         callback_list.set_model(self)
         callback_list.set_params(
             {
@@ -478,3 +486,15 @@ class Trainer:
         from axon.models.saving import save_model
 
         save_model(self, filepath)
+
+    def save_weights(self, filepath: str) -> None:
+        """Save only the weights (with the architecture, to check them against)."""
+        from axon.models.saving import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath: str) -> None:
+        """Load weights written by ``save_weights`` or ``save`` into this model."""
+        from axon.models.saving import load_weights
+
+        load_weights(self, filepath)
