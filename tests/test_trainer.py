@@ -365,3 +365,14 @@ def test_predict_and_fit_in_a_loop_do_not_grow_memory() -> None:
     assert after - before < 256 * 1024, (
         f"grew by {after - before} bytes over 1000 loops"
     )
+
+
+def test_one_hot_targets_with_the_sparse_loss_are_explained() -> None:
+    model = axon.Sequential(
+        [axon.layers.Dense(3, activation="softmax", input_shape=(2,))]
+    )
+    model.compile(loss="sparse_categorical_crossentropy")
+    with pytest.raises(
+        ValueError, match="For one-hot targets use loss='categorical_crossentropy'"
+    ):
+        model.fit(np.ones((4, 2)), np.eye(3)[[0, 1, 2, 0]], verbose=0)

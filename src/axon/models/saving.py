@@ -225,10 +225,9 @@ class _Reader:
                 f"{name} would decompress to {declared} bytes where its shape allows "
                 f"{allowed}: refused as a decompression bomb"
             )
+        raw = self.read(name)
         try:
-            array = np.lib.format.read_array(
-                io.BytesIO(self.read(name)), allow_pickle=False
-            )
+            array = np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
         except ValueError as error:  # pickled objects land here, never executed
             raise self.error(f"{name}: {error}") from None
         if array.dtype.kind != "f":
