@@ -119,7 +119,14 @@ CALLS = [
 ]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI sees the same 300 calls every run (a red CI must be reproducible).
+# AXON_EXPLORE=1 draws new ones each run, to look for more trouble.
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=not os.environ.get("AXON_EXPLORE"),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     call=st.sampled_from(CALLS),
     x=junk_arrays(4),

@@ -212,12 +212,19 @@ class Layer:
                     f"Layer {self.name!r} expects {name} of shape {target.shape}. "
                     f"Received: an array of shape {new.shape}"
                 )
-            if new.dtype.kind not in "biuf" or not np.all(np.isfinite(new)):
+            if new.dtype.kind not in "biuf":
                 raise ValueError(
-                    f"Expected finite real numbers for {self.name}/{name}. "
-                    f"Received: {new.dtype} values, or NaN or infinite ones"
+                    f"Expected real numbers for {self.name}/{name}. "
+                    f"Received: {new.dtype} values"
                 )
-            target[...] = new
+            with np.errstate(over="ignore", invalid="ignore"):
+                cast = new.astype(target.dtype)  # beyond float32's range becomes inf
+            if not np.isfinite(cast).all():
+                raise ValueError(
+                    f"Expected finite values within {target.dtype}'s range for "
+                    f"{self.name}/{name}. Received: NaN, infinite or out-of-range values"
+                )
+            target[...] = cast
 
     def count_params(self) -> int:
         """Number of scalars in all weights, trainable or not."""

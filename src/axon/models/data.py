@@ -30,11 +30,7 @@ def _to_array(data: Any, name: str) -> Array:
         raise ValueError(
             f"Expected {name} to be a rectangular array. Received: ragged data ({error})"
         ) from None
-    if array.dtype == object or not (
-        np.issubdtype(array.dtype, np.integer)
-        or np.issubdtype(array.dtype, np.floating)
-        or array.dtype == bool
-    ):
+    if array.dtype.kind not in "biuf":  # booleans, integers, floats
         raise TypeError(
             f"Expected {name} to hold real numbers. Received: an array of dtype {array.dtype}"
             + (" (ragged rows or mixed types?)" if array.dtype == object else "")
@@ -81,8 +77,12 @@ def _cast_finite(array: Array, name: str) -> Array:
 
     Checked after the cast: a float64 value beyond float32's range becomes infinite.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        cast = np.ascontiguousarray(array, dtype=config.floatx())
+    dtype = config.floatx()
+    if array.dtype == dtype and array.flags.c_contiguous:
+        cast = array  # the common case: nothing to convert
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            cast = np.ascontiguousarray(array, dtype=dtype)
     if not np.isfinite(cast).all():
         if np.isfinite(array.astype(np.float64, copy=False)).all():
             raise ValueError(

@@ -445,6 +445,8 @@ class Trainer:
         self._build_from_data(x)
         self._check_verbose(verbose)
         batch_size = data.check_batch_size(batch_size)
+        if len(x) <= batch_size:  # one batch: copy it out of the layer's buffer
+            return self.forward(x, training=False).copy()
         result = np.empty((len(x), *self.output_shape), dtype=config.floatx())
         for rows in data.batches(len(x), batch_size):
             result[rows] = self.forward(x[rows], training=False)
