@@ -17,7 +17,8 @@ Array = NDArray[Any]
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
-_global_rng = np.random.default_rng()
+# Made on first use: numpy.random (with hashlib and secrets) costs ~25 ms to import.
+_global_rng: np.random.Generator | None = None
 
 _VALID_FLOATX = ("float16", "float32", "float64")
 
@@ -108,6 +109,9 @@ def ones(shape: tuple[int, ...], dtype: Any) -> Array:
 def make_rng(seed: int | None = None) -> np.random.Generator:
     """Return a new generator: seeded by ``seed``, or by a draw from the global one."""
     if seed is None:
+        global _global_rng
+        if _global_rng is None:
+            _global_rng = np.random.default_rng()
         return np.random.default_rng(int(_global_rng.integers(2**63)))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"Expected a non-negative integer. Received: seed={seed!r}")
