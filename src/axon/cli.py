@@ -250,6 +250,8 @@ def train(args: argparse.Namespace) -> int:
     )
     for path in written:
         print(f"Saved {path}")
+    if written:
+        print(f"Open the report in a browser: {written[-1].resolve().as_uri()}")
     return 0
 
 

@@ -26,7 +26,8 @@ class EpochLogger(Callback):
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         seconds = time.perf_counter() - self._start
-        line = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')} - {seconds:.2f}s"
+        took = f"{seconds:.2f}s" if seconds >= 1 else f"{seconds * 1000:.0f}ms"
+        line = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')} - {took}"
         if logs:
             line += " - " + format_logs(logs)
         print(line, file=self.stream or sys.stdout, flush=True)
