@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from axon.config import Array, constant, ones
-from axon.registry import Registry
+from axon.registry import Registry, build
+from axon.registry import serialize as serialize_component
 
 ACTIVATIONS: Registry[type[Activation]] = Registry("activation")
 
@@ -230,26 +231,10 @@ def get(identifier: str | Activation | dict[str, Any] | None) -> Activation:
         return Linear()
     if isinstance(identifier, Activation):
         return identifier
-    if isinstance(identifier, str):
-        return ACTIVATIONS.lookup(identifier)()
-    if isinstance(identifier, dict):
-        config = dict(identifier)
-        name = config.pop("name", None)
-        if not isinstance(name, str):
-            raise ValueError(
-                "Expected an activation config with a 'name' key. "
-                f"Received: identifier={identifier!r}"
-            )
-        return ACTIVATIONS.lookup(name)(**config)
-    raise TypeError(
-        "Expected an activation name (one of "
-        f"{', '.join(ACTIVATIONS.names())}), an axon.activations.Activation instance "
-        "(which knows its derivative) or None. "
-        f"Received: activation={identifier!r} of type {type(identifier).__name__}"
-    )
+    expected = "an axon.activations.Activation instance (which knows its derivative)"
+    return build(ACTIVATIONS, identifier, "activation", expected)
 
 
 def serialize(activation: Activation) -> str | dict[str, Any]:
     """Return the name, or a config dict when the activation has arguments."""
-    config = activation.get_config()
-    return {"name": activation.name, **config} if config else activation.name
+    return serialize_component(activation.name, activation.get_config())

@@ -30,7 +30,8 @@ import numpy as np
 
 from axon import config
 from axon.config import Array
-from axon.registry import Registry
+from axon.registry import Registry, build
+from axon.registry import serialize as serialize_component
 
 INITIALIZERS: Registry[type[Initializer]] = Registry("initializer")
 
@@ -269,20 +270,12 @@ def get(identifier: str | Initializer | dict[str, Any]) -> Initializer:
     """
     if isinstance(identifier, Initializer):
         return identifier
-    if isinstance(identifier, str):
-        return INITIALIZERS.lookup(identifier)()
-    if isinstance(identifier, dict):
-        config_ = dict(identifier)
-        name = config_.pop("name", None)
-        if isinstance(name, str):
-            return INITIALIZERS.lookup(name)(**config_)
-    raise TypeError(
-        f"Expected an initializer name (one of {', '.join(INITIALIZERS.names())}) "
-        f"or an axon.initializers.Initializer. Received: {identifier!r}"
+    return build(
+        INITIALIZERS, identifier, "initializer", "an axon.initializers.Initializer"
     )
 
 
 def serialize(initializer: Initializer) -> str | dict[str, Any]:
     """Return the name, or a config dict when the initializer has non-default arguments."""
     config_ = {k: v for k, v in initializer.get_config().items() if v is not None}
-    return {"name": initializer.name, **config_} if config_ else initializer.name
+    return serialize_component(initializer.name, config_)

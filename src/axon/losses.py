@@ -20,7 +20,8 @@ import numpy as np
 
 from axon import config
 from axon.config import Array, constant
-from axon.registry import Registry
+from axon.registry import Registry, build
+from axon.registry import serialize as serialize_component
 
 LOSSES: Registry[type[Loss]] = Registry("loss")
 
@@ -265,23 +266,12 @@ def get(identifier: str | Loss | dict[str, Any]) -> Loss:
     """
     if isinstance(identifier, Loss):
         return identifier
-    if isinstance(identifier, str):
-        return LOSSES.lookup(identifier)()
-    if isinstance(identifier, dict):
-        config_ = dict(identifier)
-        name = config_.pop("name", None)
-        if isinstance(name, str):
-            return LOSSES.lookup(name)(**config_)
-    raise TypeError(
-        f"Expected a loss name (one of {', '.join(LOSSES.names())}) or an "
-        f"axon.losses.Loss instance. Received: loss={identifier!r}"
-    )
+    return build(LOSSES, identifier, "loss", "an axon.losses.Loss instance")
 
 
 def serialize(loss: Loss) -> str | dict[str, Any]:
     """Return the name, or a config dict when the loss has non-default arguments."""
-    config_ = loss.get_config()
-    return {"name": loss.name, **config_} if config_ else loss.name
+    return serialize_component(loss.name, loss.get_config())
 
 
 categorical_crossentropy = CategoricalCrossentropy()

@@ -8,9 +8,10 @@ lists the known ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Registry(Generic[T]):
@@ -64,3 +65,32 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._items))
+
+
+def build(
+    registry: Registry[type[R]], identifier: object, argument: str, expected: str
+) -> R:
+    """Make a component from a name or a ``{"name": ..., **arguments}`` config.
+
+    Anything else is a TypeError naming ``argument``, listing the registered names and
+    ``expected`` (what else the caller accepts, such as an instance).
+    """
+    if isinstance(identifier, str):
+        return registry.lookup(identifier)()
+    if isinstance(identifier, dict) and isinstance(identifier.get("name"), str):
+        arguments = {k: v for k, v in identifier.items() if k != "name"}
+        try:
+            return registry.lookup(identifier["name"])(**arguments)
+        except TypeError as error:  # an argument the constructor does not take
+            raise ValueError(
+                f"Bad arguments for the {registry.kind} {identifier['name']!r}: {error}"
+            ) from None
+    raise TypeError(
+        f"Expected a {registry.kind} name (one of {', '.join(registry.names())}) or "
+        f"{expected}. Received: {argument}={identifier!r} of type {type(identifier).__name__}"
+    )
+
+
+def serialize(name: str, config: dict[str, Any]) -> str | dict[str, Any]:
+    """A component as its name alone, or as a config dict when it has arguments."""
+    return {"name": name, **config} if config else name

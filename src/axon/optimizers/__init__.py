@@ -8,6 +8,7 @@ from axon.optimizers.adam import Adam
 from axon.optimizers.base import OPTIMIZERS, Optimizer
 from axon.optimizers.rmsprop import RMSprop
 from axon.optimizers.sgd import SGD
+from axon.registry import build
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam", "Optimizer", "RMSprop", "get"]
 
@@ -17,13 +18,7 @@ def get(identifier: str | Optimizer | dict[str, Any]) -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
-        return OPTIMIZERS.lookup(identifier.lower())()
-    if isinstance(identifier, dict):
-        config = dict(identifier)
-        name = config.pop("name", None)
-        if isinstance(name, str):
-            return OPTIMIZERS.lookup(name)(**config)
-    raise TypeError(
-        f"Expected an optimizer name (one of {', '.join(OPTIMIZERS.names())}) or an "
-        f"axon.optimizers.Optimizer instance. Received: optimizer={identifier!r}"
+        identifier = identifier.lower()  # Keras accepts "Adam" too
+    return build(
+        OPTIMIZERS, identifier, "optimizer", "an axon.optimizers.Optimizer instance"
     )
