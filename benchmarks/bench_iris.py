@@ -12,24 +12,36 @@ from __future__ import annotations
 import argparse
 import statistics
 import warnings
+from typing import Any
 
 import numpy as np
-from common import format_seconds, median_time, peer, table
+from common import format_seconds, median_time, peer, table, torch_epoch
 
 import axon
-from axon.cli import build_model, load_iris_split
+from axon.cli import load_iris_split
 
 EPOCHS, BATCH = 100, 16
 
 
-def axon_fit(data: tuple, repeats: int) -> tuple[float, float]:
+def keras_api_fit(lib: Any, data: tuple, repeats: int) -> tuple[float, float]:
+    """The tutorial's program, for axon or Keras: both speak the same API."""
     x_train, x_test, y_train, y_test, _ = data
     accuracies = []
 
     def fit() -> None:
-        model = build_model([64, 32], [0.3, 0.2], True, 4, 3)
+        model = lib.Sequential(
+            [
+                lib.layers.Input((4,)),
+                lib.layers.Dense(64, activation="relu", kernel_initializer="he_normal"),
+                lib.layers.BatchNormalization(),
+                lib.layers.Dropout(0.3),
+                lib.layers.Dense(32, activation="relu"),
+                lib.layers.Dropout(0.2),
+                lib.layers.Dense(3, activation="softmax"),
+            ]
+        )
         model.compile(
-            optimizer=axon.optimizers.Adam(0.001),
+            optimizer=lib.optimizers.Adam(0.001),
             loss="categorical_crossentropy",
             metrics=["accuracy"],
         )
@@ -48,41 +60,7 @@ def axon_fit(data: tuple, repeats: int) -> tuple[float, float]:
 
 def keras_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
     keras = peer("keras")
-    if keras is None:
-        return None
-    x_train, x_test, y_train, y_test, _ = data
-    accuracies = []
-
-    def fit() -> None:
-        model = keras.Sequential(
-            [
-                keras.layers.Input((4,)),
-                keras.layers.Dense(
-                    64, activation="relu", kernel_initializer="he_normal"
-                ),
-                keras.layers.BatchNormalization(),
-                keras.layers.Dropout(0.3),
-                keras.layers.Dense(32, activation="relu"),
-                keras.layers.Dropout(0.2),
-                keras.layers.Dense(3, activation="softmax"),
-            ]
-        )
-        model.compile(
-            optimizer=keras.optimizers.Adam(0.001),
-            loss="categorical_crossentropy",
-            metrics=["accuracy"],
-        )
-        model.fit(
-            x_train,
-            y_train,
-            epochs=EPOCHS,
-            batch_size=BATCH,
-            validation_split=0.2,
-            verbose=0,
-        )
-        accuracies.append(model.evaluate(x_test, y_test, verbose=0)[1])
-
-    return median_time(fit, repeats), statistics.median(accuracies)
+    return None if keras is None else keras_api_fit(keras, data, repeats)
 
 
 def torch_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
@@ -113,13 +91,7 @@ def torch_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
         loss_fn = torch.nn.CrossEntropyLoss()
         for _ in range(EPOCHS):
             net.train()
-            order = torch.randperm(len(xt))
-            for start in range(0, len(xt), BATCH):
-                rows = order[start : start + BATCH]
-                opt.zero_grad()
-                loss = loss_fn(net(xt[rows]), yt[rows])
-                loss.backward()
-                opt.step()
+            torch_epoch(torch, net, opt, loss_fn, xt, yt, BATCH)
             net.eval()
             with torch.no_grad():
                 out = net(xv)
@@ -165,7 +137,7 @@ def run(repeats: int) -> list[dict[str, object]]:
     for array in data[:4]:
         assert array.dtype == np.float64 or array.dtype == np.float32
     results = {
-        "axon": axon_fit(data, repeats),
+        "axon": keras_api_fit(axon, data, repeats),
         "keras 3 (torch backend)": keras_fit(data, max(3, repeats // 5)),
         "pytorch loop (hand-written)": torch_fit(data, max(3, repeats // 2)),
         "scikit-learn MLPClassifier (no BN/dropout/val)": sklearn_fit(data, repeats),

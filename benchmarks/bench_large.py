@@ -12,7 +12,7 @@ import argparse
 import warnings
 
 import numpy as np
-from common import format_seconds, median_time, peer, table
+from common import format_seconds, median_time, peer, table, torch_epoch
 
 import axon
 
@@ -42,7 +42,7 @@ def axon_epoch(x: np.ndarray, y: np.ndarray, repeats: int) -> float:
     )
 
 
-def torch_epoch(x: np.ndarray, y: np.ndarray, repeats: int) -> float | None:
+def pytorch_epoch(x: np.ndarray, y: np.ndarray, repeats: int) -> float | None:
     torch = peer("torch")
     if torch is None:
         return None
@@ -57,16 +57,9 @@ def torch_epoch(x: np.ndarray, y: np.ndarray, repeats: int) -> float | None:
     xt, yt = torch.from_numpy(x), torch.from_numpy(y.argmax(1))
     loss_fn = torch.nn.CrossEntropyLoss()
 
-    def epoch() -> None:
-        order = torch.randperm(N)
-        for start in range(0, N, BATCH):
-            rows = order[start : start + BATCH]
-            opt.zero_grad()
-            loss = loss_fn(net(xt[rows]), yt[rows])
-            loss.backward()
-            opt.step()
-
-    return median_time(epoch, repeats)
+    return median_time(
+        lambda: torch_epoch(torch, net, opt, loss_fn, xt, yt, BATCH), repeats
+    )
 
 
 def sklearn_epoch(x: np.ndarray, y: np.ndarray, repeats: int) -> float | None:
@@ -118,7 +111,7 @@ def run(repeats: int) -> list[dict[str, object]]:
     bound = matmul_bound(repeats)
     results = {
         "axon": axon_epoch(x, y, repeats),
-        "pytorch loop (hand-written)": torch_epoch(x, y, repeats),
+        "pytorch loop (hand-written)": pytorch_epoch(x, y, repeats),
         "scikit-learn MLPClassifier": sklearn_epoch(x, y, max(1, repeats // 2)),
     }
     base = results["axon"]

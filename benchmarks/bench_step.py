@@ -11,7 +11,7 @@ import argparse
 import itertools
 
 import numpy as np
-from common import format_seconds, median_time, peer
+from common import format_seconds, median_time, peer, torch_epoch
 
 import axon
 
@@ -62,13 +62,7 @@ def torch_step(x: np.ndarray, y: np.ndarray, repeats: int, fused: bool) -> float
 
     def loop() -> None:
         for _ in range(epochs):
-            order = torch.randperm(N)
-            for start in range(0, N, BATCH):
-                rows = order[start : start + BATCH]
-                opt.zero_grad()
-                loss = loss_fn(net(xt[rows]), yt[rows])
-                loss.backward()
-                opt.step()
+            torch_epoch(torch, net, opt, loss_fn, xt, yt, BATCH)
 
     return median_time(loop, repeats) / (epochs * STEPS_PER_EPOCH)
 

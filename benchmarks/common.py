@@ -40,6 +40,19 @@ def peer(name: str) -> Any | None:
     return module
 
 
+def torch_epoch(
+    torch: Any, net: Any, opt: Any, loss_fn: Any, x: Any, y: Any, batch: int
+) -> None:
+    """One shuffled epoch of the hand-written PyTorch loop every benchmark uses."""
+    order = torch.randperm(len(x))
+    for start in range(0, len(x), batch):
+        rows = order[start : start + batch]
+        opt.zero_grad()
+        loss = loss_fn(net(x[rows]), y[rows])
+        loss.backward()
+        opt.step()
+
+
 def machine() -> str:
     """One paragraph on the machine, BLAS and versions, for the results file."""
     lines = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -20,27 +21,15 @@ import axon
 from axon.cli import load_iris_split
 
 
-def keras_model(keras: object) -> object:
-    k = keras
-    return k.Sequential(
-        [  # type: ignore[attr-defined]
-            k.layers.Input((4,)),  # type: ignore[attr-defined]
-            k.layers.Dense(64, activation="relu", kernel_initializer="he_normal"),  # type: ignore[attr-defined]
-            k.layers.BatchNormalization(),  # type: ignore[attr-defined]
-            k.layers.Dense(32, activation="relu"),  # type: ignore[attr-defined]
-            k.layers.Dense(3, activation="softmax"),  # type: ignore[attr-defined]
-        ]
-    )
-
-
-def axon_model() -> axon.Sequential:
-    return axon.Sequential(
+def tutorial_model(lib: Any) -> Any:
+    """The tutorial's model without Dropout, in axon or Keras (the same API)."""
+    return lib.Sequential(
         [
-            axon.layers.Input((4,)),
-            axon.layers.Dense(64, activation="relu", kernel_initializer="he_normal"),
-            axon.layers.BatchNormalization(),
-            axon.layers.Dense(32, activation="relu"),
-            axon.layers.Dense(3, activation="softmax"),
+            lib.layers.Input((4,)),
+            lib.layers.Dense(64, activation="relu", kernel_initializer="he_normal"),
+            lib.layers.BatchNormalization(),
+            lib.layers.Dense(32, activation="relu"),
+            lib.layers.Dense(3, activation="softmax"),
         ]
     )
 
@@ -58,7 +47,7 @@ def main() -> int:
     keras.utils.set_random_seed(0)
     x_train, x_test, y_train, y_test, _ = load_iris_split()
     x_train, y_train = x_train.astype("float32"), y_train.astype("float32")
-    km, am = keras_model(keras), axon_model()
+    km, am = tutorial_model(keras), tutorial_model(axon)
     am.set_weights([np.asarray(w) for w in km.get_weights()])
     rows = []
 
@@ -92,27 +81,20 @@ def main() -> int:
         1e-5,
     )
 
-    kh = km.fit(
-        x_train,
-        y_train,
-        epochs=30,
-        batch_size=16,
-        validation_split=0.2,
-        shuffle=False,
-        verbose=0,
-        callbacks=[
-            keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
-        ],
-    )
-    ah = am.fit(
-        x_train,
-        y_train,
-        epochs=30,
-        batch_size=16,
-        validation_split=0.2,
-        shuffle=False,
-        verbose=0,
-        callbacks=[axon.callbacks.EarlyStopping(patience=3, restore_best_weights=True)],
+    kh, ah = (
+        model.fit(
+            x_train,
+            y_train,
+            epochs=30,
+            batch_size=16,
+            validation_split=0.2,
+            shuffle=False,
+            verbose=0,
+            callbacks=[
+                lib.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
+            ],
+        )
+        for model, lib in ((km, keras), (am, axon))
     )
     check("epochs run before EarlyStopping", abs(len(kh.epoch) - len(ah.epoch)), 0)
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
