@@ -93,3 +93,30 @@ def test_python_dash_m_axon_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Test accuracy:" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--learning-rate", "inf"], 2, "learning_rate=inf"),
+        (["--patience", "-1"], 2, "patience=-1"),
+        (["--validation-split", "0.999"], 2, "leaves 0 training"),
+        (["--output", "/proc/axon-cannot-write-here"], 1, "cannot write the run"),
+    ],
+)
+def test_errors_are_one_line_not_a_traceback(
+    args: list[str], code: int, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "--epochs", "1", "--verbose", "0", *args]) == code
+    err = capsys.readouterr().err
+    assert (
+        message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    )
+
+
+def test_without_validation_early_stopping_watches_the_training_loss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["train", "--epochs", "3", "--verbose", "0", "--validation-split", "0"]
+    assert main([*args, "--output", str(tmp_path)]) == 0
+    assert "(lowest loss)" in capsys.readouterr().out

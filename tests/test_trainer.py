@@ -376,3 +376,19 @@ def test_one_hot_targets_with_the_sparse_loss_are_explained() -> None:
         ValueError, match="For one-hot targets use loss='categorical_crossentropy'"
     ):
         model.fit(np.ones((4, 2)), np.eye(3)[[0, 1, 2, 0]], verbose=0)
+
+
+def test_bad_validation_data_is_named_as_such(iris_split: Any) -> None:
+    x_train, x_test, y_train, y_test = iris_split
+    with pytest.raises(
+        ValueError, match=r"Expected finite values in validation_data\[0\]"
+    ):
+        tutorial_model().fit(
+            x_train, y_train, validation_data=(x_test * np.nan, y_test), verbose=0
+        )
+    with pytest.raises(
+        ValueError, match=r"validation_data\[0\] and validation_data\[1\]"
+    ):
+        tutorial_model().fit(
+            x_train, y_train, validation_data=(x_test, y_test[:3]), verbose=0
+        )

@@ -182,6 +182,10 @@ def train(args: argparse.Namespace) -> int:
         )
         return 2
     axon.utils.set_random_seed(args.seed)
+    monitor = "val_loss" if args.validation_split > 0 else "loss"
+    stopper = axon.callbacks.EarlyStopping(
+        monitor=monitor, patience=args.patience, restore_best_weights=True
+    )
     x_train, x_test, y_train, y_test, class_names = load_iris_split()
     model = build_model(args.hidden, args.dropout, not args.no_batch_norm, 4, 3)
     model.compile(
@@ -190,9 +194,6 @@ def train(args: argparse.Namespace) -> int:
         metrics=["accuracy"],
     )
     model.summary()
-    stopper = axon.callbacks.EarlyStopping(
-        patience=args.patience, restore_best_weights=True
-    )
     started = time.perf_counter()
     history = model.fit(
         x_train,
@@ -236,7 +237,7 @@ def train(args: argparse.Namespace) -> int:
     print(
         f"Trained {len(history.epoch)} epoch(s) in {seconds:.2f} s"
         + (
-            f"; restored the weights of epoch {best + 1} (lowest val_loss)"
+            f"; restored the weights of epoch {best + 1} (lowest {monitor})"
             if best is not None
             else ""
         )
@@ -342,8 +343,12 @@ def plot_command(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``axon`` command."""
     args = build_parser().parse_args(argv)
-    if args.command == "train":
-        return train(args)
-    if args.command == "plot":
-        return plot_command(args)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    command = {"train": train, "plot": plot_command}[args.command]
+    try:
+        return command(args)
+    except (ValueError, TypeError) as error:  # axon's own messages name the problem
+        print(f"axon {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"axon {args.command}: cannot write the run: {error}", file=sys.stderr)
+        return 1

@@ -128,8 +128,3 @@ def get(
         f"Expected a metric name (accuracy, {', '.join(METRICS.names())}) or an "
         f"axon.metrics.Metric instance. Received: metric={identifier!r}"
     )
-
-
-def serialize(metric: Metric) -> dict[str, Any]:
-    """Return what ``compile`` needs to rebuild the metric."""
-    return {"name": metric.name}

@@ -151,12 +151,12 @@ def _as_class_indices(array: Array, n_classes: int, loss_name: str, name: str) -
     return labels
 
 
-def check_same_length(x: Array, y: Array) -> None:
+def check_same_length(x: Array, y: Array, names: tuple[str, str] = ("x", "y")) -> None:
     """Raise when ``x`` and ``y`` disagree on the number of samples."""
     if len(x) != len(y):
         raise ValueError(
-            "Expected x and y to have the same number of samples. Received: "
-            f"x with {len(x)} and y with {len(y)}"
+            f"Expected {names[0]} and {names[1]} to have the same number of samples. "
+            f"Received: {names[0]} with {len(x)} and {names[1]} with {len(y)}"
         )
 
 

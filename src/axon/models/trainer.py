@@ -204,23 +204,23 @@ class Trainer:
         output = self.forward(x, training=True)
         loss, grad, at_logits = self._loss_and_gradient(y, output)
         if not math.isfinite(loss):
-            return (
-                loss,
-                output,
-            )  # the caller stops; the weights stay the last finite ones
+            # No update: the caller stops, and the weights stay the last finite ones.
+            return loss, output
         self.backward(grad, from_logits=at_logits)
         self.optimizer.apply(self.parameters, self.gradients)
         return loss, output
 
-    def _prepare(self, x: Any, y: Any, what: str) -> tuple[Array, Array]:
+    def _prepare(
+        self, x: Any, y: Any, what: str, names: tuple[str, str] = ("x", "y")
+    ) -> tuple[Array, Array]:
         loss = self._require_compiled(what)
         n_features = self.input_shape[0] if self.input_shape else None
-        x = data.as_inputs(x, n_features, "x")
+        x = data.as_inputs(x, n_features, names[0])
         self._build_from_data(x)
         if not self.metrics and self._metric_ids:
             self._resolve_metrics()
-        y = data.as_targets(y, loss, self.output_shape[-1], "y")
-        data.check_same_length(x, y)
+        y = data.as_targets(y, loss, self.output_shape[-1], names[1])
+        data.check_same_length(x, y, names)
         self._path = self._output_path()  # decided once per call, not per batch
         return x, y
 
@@ -267,7 +267,9 @@ class Trainer:
                     "Expected validation_data=(x_val, y_val). "
                     f"Received: {type(validation_data).__name__}"
                 )
-            x_val, y_val = self._prepare(*validation_data, "fit")
+            x_val, y_val = self._prepare(
+                *validation_data, "fit", ("validation_data[0]", "validation_data[1]")
+            )
         elif validation_split:
             assert self.loss is not None
             classifying = (
@@ -376,7 +378,6 @@ class Trainer:
         )
 
     def _logs_from(self, values: Array | list[float]) -> dict[str, float]:
-        assert self.loss is not None
         names = ["loss", *(m.name for m in self.metrics)]
         return {name: float(value) for name, value in zip(names, values, strict=False)}
 
