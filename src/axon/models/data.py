@@ -244,13 +244,8 @@ class Batcher:
         rng: np.random.Generator,
         whole_epoch_bytes: int = 32 * 2**20,
     ) -> None:
-        self.x, self.y, self.batch_size, self.shuffle, self.rng = (
-            x,
-            y,
-            batch_size,
-            shuffle,
-            rng,
-        )
+        self.x, self.y = x, y
+        self.batch_size, self.shuffle, self.rng = batch_size, shuffle, rng
         self.whole_epoch = x.nbytes + y.nbytes <= whole_epoch_bytes
         rows = len(x) if self.whole_epoch else min(batch_size, len(x))
         self._x_buffer = np.empty((rows, *x.shape[1:]), dtype=x.dtype)
