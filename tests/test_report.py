@@ -96,7 +96,13 @@ def test_report_is_valid_html_with_decodable_images(run: Path) -> None:
         )
         assert image.shape[0] > 100 and image.shape[1] > 100
     assert "http://" not in page and "https://" not in page
-    for heading in ("Results", "Hyperparameters", "Model", "Training history"):
+    for heading in (
+        "Results",
+        "What to look at",
+        "Hyperparameters",
+        "Model",
+        "Training history",
+    ):
         assert heading in parser.headings
 
 
@@ -111,6 +117,9 @@ def test_report_numbers_match_the_history_json(run: Path) -> None:
         accuracy, loss = rows[split]
         assert accuracy == f"{record['results'][split]['accuracy']:.4f}"
         assert loss == f"{record['results'][split]['loss']:.4f}"
+    assert isinstance(record["diagnostics"], list)  # the findings, also in the report
+    for finding in record["diagnostics"]:
+        assert finding.split(":")[0] in (run / "report.html").read_text()
     best = record["best_epoch"]
     assert float(rows["validation"][1]) == pytest.approx(
         record["history"]["val_loss"][best], abs=1e-4

@@ -174,6 +174,7 @@ def load_iris_split(seed: int = 42) -> tuple[Any, Any, Any, Any, list[str]]:
 def train(args: argparse.Namespace) -> int:
     """Run ``axon train``."""
     import axon
+    from axon import diagnostics
 
     if not 0 <= args.validation_split < 1:
         print(
@@ -186,6 +187,7 @@ def train(args: argparse.Namespace) -> int:
     stopper = axon.callbacks.EarlyStopping(
         monitor=monitor, patience=args.patience, restore_best_weights=True
     )
+    monitor_callback = diagnostics.TrainingMonitor()
     x_train, x_test, y_train, y_test, class_names = load_iris_split()
     model = build_model(args.hidden, args.dropout, not args.no_batch_norm, 4, 3)
     model.compile(
@@ -201,7 +203,7 @@ def train(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         batch_size=args.batch_size,
         validation_split=args.validation_split,
-        callbacks=[stopper],
+        callbacks=[stopper, monitor_callback],
         verbose=args.verbose,
     )
     seconds = time.perf_counter() - started
@@ -225,12 +227,14 @@ def train(args: argparse.Namespace) -> int:
         for k, v in vars(args).items()
         if k != "command"
     }
+    findings = [str(f) for f in diagnostics.diagnose(history, monitor_callback)]
     record = {
         **history.to_dict(),
         "results": results,
         "test": results["test"],
         "hyperparameters": hyperparameters,
         "seconds": seconds,
+        "diagnostics": findings,
     }
     atomic_write(history_path, lambda f: f.write(json.dumps(record, indent=1).encode()))
     best = history.best_epoch
@@ -242,12 +246,20 @@ def train(args: argparse.Namespace) -> int:
             else ""
         )
     )
+    for finding in findings:
+        print(f"Look at this: {finding}")
     print(f"Test loss: {results['test']['loss']:.4f}")
     print(f"Test accuracy: {results['test']['accuracy']:.4f}")
     print(f"Saved the model to {model_path}")
     print(f"Saved the history to {history_path}")
     written = write_figures_and_report(
-        output, model, history, results, hyperparameters, x_test, y_test, class_names
+        output,
+        model,
+        history,
+        results,
+        hyperparameters,
+        (x_test, y_test, class_names),
+        findings,
     )
     for path in written:
         print(f"Saved {path}")
@@ -274,9 +286,8 @@ def write_figures_and_report(
     history: Any,
     results: dict[str, dict[str, float]],
     hyperparameters: dict[str, Any],
-    x_test: Any,
-    y_test: Any,
-    class_names: list[str],
+    test_data: tuple[Any, Any, list[str]],
+    findings: list[str],
 ) -> list[Path]:
     """Write history.png, confusion_matrix.png and report.html; return their paths."""
     plt = _headless_pyplot()
@@ -286,6 +297,7 @@ def write_figures_and_report(
     from axon import plot, report
     from axon.models.summary import summary_text
 
+    x_test, y_test, class_names = test_data
     figures = {
         "Training history": plot.history(history),
         "Confusion matrix (test data)": plot.confusion_matrix(
@@ -308,6 +320,11 @@ def write_figures_and_report(
         hyperparameters,
         results,
         pngs,
+        notes=findings
+        or [
+            "Nothing looks wrong: no divergence, overfitting, dead ReLUs or "
+            "vanishing gradients were detected."
+        ],
     )
     report_path = output / "report.html"
     report.write(report_path, page)
