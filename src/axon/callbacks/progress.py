@@ -40,15 +40,21 @@ class ProgressBar(Callback):
     (a log, CI) each epoch is written as one plain line instead, as with ``verbose=2``.
     """
 
-    def __init__(self, stream: Any = None) -> None:
+    def __init__(self, stream: Any = None, force_terminal: bool | None = None) -> None:
         super().__init__()
         self.stream = stream
+        self.force_terminal = force_terminal
         self._progress: Any = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         from rich.console import Console  # imported here: `import axon` stays fast
 
-        self._console = Console(file=self.stream or sys.stdout, highlight=False)
+        self._console = Console(
+            file=self.stream or sys.stdout,
+            highlight=False,
+            force_terminal=self.force_terminal,
+            width=120 if self.force_terminal else None,
+        )
         self._plain: EpochLogger | None = None
         if not self._console.is_terminal:
             self._plain = EpochLogger(self.stream)
