@@ -397,6 +397,8 @@ def test_bad_validation_data_is_named_as_such(iris_split: Any) -> None:
 def test_a_tiny_validation_split_of_one_class_does_not_warn() -> None:
     x = np.random.default_rng(0).normal(size=(20, 2))
     y = axon.utils.to_categorical(np.arange(20) % 2, 2)
-    model = axon.Sequential([axon.layers.Dense(2, activation="softmax", input_shape=(2,))])
+    model = axon.Sequential(
+        [axon.layers.Dense(2, activation="softmax", input_shape=(2,))]
+    )
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     model.fit(x, y, epochs=1, validation_split=0.05, verbose=0)  # 1 row: no warning
