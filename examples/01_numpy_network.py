@@ -1,11 +1,11 @@
 """The tutorial's "Full Implementation — NumPy from Scratch", on axon.
 
-The tutorial's 60-line NeuralNetwork class is replaced by one import; everything else
-is the tutorial's program as written.
+The tutorial's 60-line NeuralNetwork class is replaced by one import (and the
+``import numpy as np`` that only the class used); everything else is the tutorial's
+program as written.
 """
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 # ── Test on Iris dataset ─────────────────────────────────────────────
 from sklearn.datasets import load_iris
@@ -40,4 +40,3 @@ plt.title("Training Loss Curve")
 plt.grid(True, alpha=0.3)
 plt.tight_layout()
 plt.show()
-del np  # imported by the tutorial's program, unused once the class is gone
