@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -99,7 +100,7 @@ def activations(
     names = list(names or TUTORIAL_ACTIVATIONS)
     z = np.linspace(*z_range, 300)
     fig, axes = _panels(len(names))
-    for ax, name, color in zip(axes, names, COLORS * 3, strict=False):
+    for ax, name, color in zip(axes, names, itertools.cycle(COLORS)):
         activation = activation_functions.get(name)
         if name == "softmax":
             p = activation.forward(_softmax_logits(z))
@@ -133,7 +134,7 @@ def activation_derivatives(
     names = list(names or TUTORIAL_ACTIVATIONS)
     z = np.linspace(*z_range, 301)
     fig, axes = _panels(len(names))
-    for ax, name, color in zip(axes, names, COLORS * 3, strict=False):
+    for ax, name, color in zip(axes, names, itertools.cycle(COLORS)):
         activation = activation_functions.get(name)
         if name == "softmax":
             logits = _softmax_logits(z)
