@@ -105,3 +105,10 @@ def test_overfitting_mentions_the_restored_epoch() -> None:
     history.best_epoch = 1
     (finding,) = diagnose(history)
     assert "EarlyStopping restored epoch 2" in finding.evidence
+
+
+def test_a_loss_that_climbs_back_up_is_divergence_but_dropout_noise_is_not() -> None:
+    climbing = [1.0, 0.5, 0.3, 0.2, 0.21, 0.35, 0.5, 0.7, 0.6, 0.8, 0.65, 0.9]
+    assert titles(diagnose({"loss": climbing})) == ["Learning rate too large"]
+    noisy = [1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.22, 0.12, 0.19, 0.13, 0.2, 0.14]
+    assert titles(diagnose({"loss": noisy})) == []

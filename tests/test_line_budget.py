@@ -11,9 +11,10 @@ from pathlib import Path
 import axon
 
 SRC = Path(axon.__file__).resolve().parent
-# Outside the core: drawing, the HTML report and the command line.
-PERIPHERY = {"plot.py", "report.py", "cli.py"}
-CORE_BUDGET = 4_800  # lines in the core modules together (4,579 when this was set)
+# Outside the core: the level-4 tools (drawing, the HTML report, diagnostics, sweeps)
+# and the command line.
+PERIPHERY = {"plot.py", "report.py", "diagnostics.py", "sweep.py", "cli.py"}
+CORE_BUDGET = 4_800  # lines in the core modules together (4,587 when this was set)
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

@@ -39,6 +39,18 @@ def _float_list(text: str) -> list[float]:
     return values
 
 
+def _float_values(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers such as 0.001,0.01, got {text!r}"
+        ) from None
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected at least one value, got {text!r}")
+    return values
+
+
 def _positive(kind: type) -> Any:
     def parse(text: str) -> Any:
         try:
@@ -109,6 +121,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", type=Path, default=None, help="run folder, default runs/iris-<time>"
     )
     train.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1)
+    sweep = commands.add_parser(
+        "sweep",
+        help="try one hyperparameter of the tutorial's table at several values",
+        description="Train the tutorial's model on Iris once per value of one "
+        "hyperparameter (the others as in the tutorial), then print what each run "
+        "gave and draw the validation curves and the test accuracy.",
+    )
+    sweep.add_argument(
+        "name",
+        choices=("learning_rate", "hidden_units", "batch_size", "layers", "dropout"),
+    )
+    sweep.add_argument(
+        "--values",
+        type=_float_values,
+        default=None,
+        help="comma-separated values (default: from too small to too large)",
+    )
+    sweep.add_argument("--epochs", type=_positive(int), default=60, help="default 60")
+    sweep.add_argument("--seed", type=int, default=0, help="random seed, default 0")
+    sweep.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="folder, default runs/sweep-<name>-<time>",
+    )
     plot = commands.add_parser(
         "plot", help="draw figures", description="Draw a figure."
     )
@@ -331,6 +368,76 @@ def write_figures_and_report(
     return [*paths, report_path]
 
 
+def sweep_command(args: argparse.Namespace) -> int:
+    """Run ``axon sweep``."""
+    import axon
+    from axon import sweep
+
+    x_train, x_test, y_train, y_test, _ = load_iris_split()
+
+    def build(settings: sweep.Settings) -> Any:
+        model = build_model(settings.hidden(), [settings.dropout], True, 4, 3)
+        model.compile(
+            optimizer=axon.optimizers.Adam(learning_rate=settings.learning_rate),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    too_small, too_large, good, _ = sweep.TABLE[args.name]
+    print(
+        f"{args.name}: too small gives {too_small}, too large {too_large}; "
+        f"a good start is {good}."
+    )
+    columns = ("loss", "best val", "test acc", "time")
+    header = (
+        f"{args.name:>14} | " + " | ".join(f"{c:>8}" for c in columns) + " | look at"
+    )
+    print(header)
+    print("-" * len(header))
+
+    def report(trial: sweep.Trial) -> None:
+        loss = trial.history.get("loss", [float("nan")])[-1]
+        best_val = min(trial.history.get("val_loss", [float("nan")]))
+        titles = dict.fromkeys(f.split(":")[0] for f in trial.findings)  # once each
+        note = "; ".join(titles) or "-"
+        print(
+            f"{trial.value:>14g} | {loss:>8.4f} | {best_val:>8.4f} | "
+            f"{trial.test['accuracy']:>8.4f} | {trial.seconds:>7.2f}s | {note}"
+        )
+
+    trials = sweep.run(
+        args.name,
+        args.values,
+        (x_train, x_test, y_train, y_test),
+        build,
+        epochs=args.epochs,
+        seed=args.seed,
+        report=report,
+    )
+    output = args.output or Path("runs") / time.strftime(
+        f"sweep-{args.name}-%Y%m%d-%H%M%S"
+    )
+    output.mkdir(parents=True, exist_ok=True)
+    record = [trial.__dict__ for trial in trials]
+    atomic_write(
+        output / "sweep.json", lambda f: f.write(json.dumps(record, indent=1).encode())
+    )
+    print(f"Saved {output / 'sweep.json'}")
+    plt = _headless_pyplot()
+    if plt is None:
+        print("Skipped the figure: pip install 'axon[plot]' to get it")
+        return 0
+    from axon import report as html_report
+
+    figure = sweep.plot(trials)
+    png = html_report.figure_png(figure)
+    plt.close(figure)
+    atomic_write(output / "sweep.png", lambda f: f.write(png))
+    print(f"Saved {output / 'sweep.png'}")
+    return 0
+
+
 def plot_command(args: argparse.Namespace) -> int:
     """Run ``axon plot activations``."""
     plt = _headless_pyplot()
@@ -360,7 +467,9 @@ def plot_command(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``axon`` command."""
     args = build_parser().parse_args(argv)
-    command = {"train": train, "plot": plot_command}[args.command]
+    command = {"train": train, "sweep": sweep_command, "plot": plot_command}[
+        args.command
+    ]
     try:
         return command(args)
     except (ValueError, TypeError) as error:  # axon's own messages name the problem

@@ -50,15 +50,28 @@ def _logs(history: History | Mapping[str, Sequence[float]]) -> dict[str, list[fl
     return {str(k): [float(v) for v in values] for k, values in raw.items()}
 
 
+def _diverges(loss: list[float]) -> bool:
+    """Rising three epochs running to 1.5x the best, or a loss that climbed back up.
+
+    "Climbed back" compares means over five epochs (the last five against the best
+    five in a row), so the noise Dropout puts into the training loss does not count.
+    """
+    rising = (
+        len(loss) >= 3 and loss[-1] > 1.5 * min(loss) and loss[-1] > loss[-2] > loss[-3]
+    )
+    if rising or len(loss) < 10:
+        return rising
+    windows = np.convolve(loss, np.ones(5) / 5, mode="valid")
+    return bool(windows[-1] > 2 * windows.min())
+
+
 def _history_findings(
     logs: dict[str, list[float]], restored: int | None
 ) -> list[Finding]:
     loss = logs.get("loss", [])
     if not loss:
         return []
-    if not all(math.isfinite(v) for v in loss) or (
-        len(loss) >= 3 and loss[-1] > 1.5 * min(loss) and loss[-1] > loss[-2] > loss[-3]
-    ):
+    if not all(math.isfinite(v) for v in loss) or _diverges(loss):
         return [
             Finding(
                 "Learning rate too large",

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+import axon
+from axon import sweep
+from axon.cli import main
+
+
+def data() -> tuple[Any, Any, Any, Any]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 4))
+    y = axon.utils.to_categorical((x[:, 0] > 0).astype(int) + (x[:, 1] > 1), 3)
+    return x[:96], x[96:], y[:96], y[96:]
+
+
+def build(settings: sweep.Settings) -> axon.Sequential:
+    model = axon.Sequential([axon.layers.Input((4,))])
+    for units in settings.hidden():
+        model.add(axon.layers.Dense(units, activation="relu"))
+        model.add(axon.layers.Dropout(settings.dropout))
+    model.add(axon.layers.Dense(3, activation="softmax"))
+    model.compile(
+        optimizer=axon.optimizers.Adam(settings.learning_rate),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def test_settings_change_one_value_and_derive_the_layers() -> None:
+    settings = sweep.Settings().with_value("layers", 3.0)
+    assert settings.layers == 3 and isinstance(settings.layers, int)
+    assert settings.hidden() == [64, 32, 16]
+    assert sweep.Settings().with_value("hidden_units", 2).hidden() == [2, 2]
+    with pytest.raises(ValueError, match="Expected a hyperparameter from the table"):
+        sweep.Settings().with_value("momentum", 0.9)
+
+
+def test_run_trains_one_model_per_value_from_the_same_seed() -> None:
+    seen: list[float] = []
+    trials = sweep.run(
+        "learning_rate",
+        [1e-3, 1e-2],
+        data(),
+        build,
+        epochs=3,
+        report=lambda t: seen.append(t.value),
+    )
+    assert [t.value for t in trials] == seen == [1e-3, 1e-2]
+    for trial in trials:
+        assert len(trial.history["val_loss"]) == 3
+        assert 0 <= trial.test["accuracy"] <= 1 and trial.seconds > 0
+        assert isinstance(trial.findings, list)
+    again = sweep.run("learning_rate", [1e-3], data(), build, epochs=3)
+    assert again[0].history == trials[0].history  # same seed, same run
+
+
+def test_default_values_go_from_too_small_to_too_large() -> None:
+    trials = sweep.run("dropout", None, data(), build, epochs=1)
+    assert [t.value for t in trials] == list(sweep.TABLE["dropout"][3])
+
+
+def test_plot_shows_a_curve_per_value_and_the_tables_words() -> None:
+    trials = sweep.run("learning_rate", [1e-3, 1e-1], data(), build, epochs=4)
+    fig = sweep.plot(trials)
+    curves, summary = fig.axes
+    assert [t.get_text() for t in curves.get_legend().get_texts()] == ["0.001", "0.1"]
+    assert len(curves.get_lines()) == 2
+    assert (
+        summary.get_title()
+        == "Too small: slow convergence. Too large: diverges / oscillates. Start: 0.001 (Adam)"
+    )
+    assert summary.get_xscale() == "log"
+    np.testing.assert_allclose(
+        summary.get_lines()[0].get_ydata(), [t.test["accuracy"] for t in trials]
+    )
+    plt.close(fig)
+
+
+def test_axon_sweep_prints_a_row_per_value_and_writes_its_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "sweep",
+                "dropout",
+                "--values",
+                "0,0.5",
+                "--epochs",
+                "3",
+                "--output",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "too small gives no regularisation, too large underfitting" in out
+    rows = [
+        line for line in out.splitlines() if line.strip().startswith(("0 |", "0.5 |"))
+    ]
+    assert len(rows) == 2
+    record = json.loads((tmp_path / "sweep.json").read_text())
+    assert [r["value"] for r in record] == [0.0, 0.5]
+    assert (tmp_path / "sweep.png").stat().st_size > 10_000
+    plt.close("all")
