@@ -13,42 +13,33 @@ from typing import Any
 from axon.models.saving import atomic_write
 
 
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers such as 64,32, got {text!r}"
-        ) from None
-    if not values or any(v < 1 for v in values):
-        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
-    return values
+def _numbers(kind: type, example: str, rule: Any = None, broken: str = "") -> Any:
+    """An argparse type for comma-separated numbers; ``rule`` checks each value."""
+    noun = "integers" if kind is int else "numbers"
+
+    def parse(text: str) -> list[Any]:
+        try:
+            values = [kind(v) for v in text.split(",") if v.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated {noun} such as {example}, got {text!r}"
+            ) from None
+        if not values:
+            raise argparse.ArgumentTypeError(
+                f"expected at least one value, got {text!r}"
+            )
+        if rule is not None and not all(rule(v) for v in values):
+            raise argparse.ArgumentTypeError(f"{broken}, got {text!r}")
+        return values
+
+    return parse
 
 
-def _float_list(text: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers such as 0.3,0.2, got {text!r}"
-        ) from None
-    if any(not 0 <= v < 1 for v in values):
-        raise argparse.ArgumentTypeError(
-            f"dropout rates must lie in [0, 1), got {text!r}"
-        )
-    return values
-
-
-def _float_values(text: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers such as 0.001,0.01, got {text!r}"
-        ) from None
-    if not values:
-        raise argparse.ArgumentTypeError(f"expected at least one value, got {text!r}")
-    return values
+_int_list = _numbers(int, "64,32", lambda v: v >= 1, "expected positive integers")
+_float_list = _numbers(
+    float, "0.3,0.2", lambda v: 0 <= v < 1, "dropout rates must lie in [0, 1)"
+)
+_float_values = _numbers(float, "0.001,0.01")
 
 
 def _positive(kind: type) -> Any:
