@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import axon
 from axon.layers import LAYERS
@@ -155,3 +157,43 @@ def test_layers_are_named_as_keras_names_them() -> None:
     names.append(axon.layers.BatchNormalization().name)
     names.append(axon.layers.LeakyReLU().name)
     assert names == ["dense", "dense_1", "batch_normalization", "leaky_re_lu"]
+
+
+@given(
+    units=st.integers(1, 64),
+    activation=st.sampled_from(axon.activations.ACTIVATIONS.names()),
+    use_bias=st.booleans(),
+    initializer=st.sampled_from(
+        ["glorot_uniform", "he_normal", "lecun_normal", "zeros"]
+    ),
+    width=st.integers(1, 8),
+)
+def test_dense_config_round_trips_and_shapes_follow(
+    units: int, activation: str, use_bias: bool, initializer: str, width: int
+) -> None:
+    layer = axon.layers.Dense(
+        units, activation, use_bias, kernel_initializer=initializer
+    )
+    twin = axon.layers.Dense.from_config(layer.get_config())
+    assert twin.get_config() == layer.get_config()
+    y = layer(np.ones((3, width)))
+    assert (
+        y.shape == (3, units)
+        and layer.count_params() == width * units + units * use_bias
+    )
+
+
+@given(
+    momentum=st.floats(0, 1),
+    epsilon=st.floats(1e-6, 1e-1),
+    center=st.booleans(),
+    scale=st.booleans(),
+)
+def test_batch_normalization_config_round_trips(
+    momentum: float, epsilon: float, center: bool, scale: bool
+) -> None:
+    layer = axon.layers.BatchNormalization(momentum, epsilon, center, scale)
+    assert (
+        axon.layers.BatchNormalization.from_config(layer.get_config()).get_config()
+        == layer.get_config()
+    )
