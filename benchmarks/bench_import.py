@@ -7,9 +7,8 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
-from common import format_seconds, table
+from common import ratio_rows, table
 
 
 def import_time(module: str, repeats: int) -> float | None:
@@ -32,26 +31,12 @@ def import_time(module: str, repeats: int) -> float | None:
 
 
 def run(repeats: int) -> list[dict[str, object]]:
-    rows = []
-    base = None
-    for module in ("axon", "torch", "keras", "sklearn.neural_network"):
-        seconds = import_time(module, repeats)
-        if seconds is None:
-            continue
-        base = base or seconds
-        rows.append(
-            {
-                "framework": f"import {module}",
-                "time": format_seconds(seconds),
-                "seconds": seconds,
-                "axon / peer": base / seconds,
-            }
-        )
-    return rows
+    modules = ("axon", "torch", "keras", "sklearn.neural_network")
+    times = {f"import {m}": import_time(m, repeats) for m in modules}
+    return ratio_rows(times, base="import axon")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=10)
-    start = time.perf_counter()
     print(table(run(parser.parse_args().repeats), ["framework", "time", "axon / peer"]))

@@ -15,7 +15,7 @@ import warnings
 from typing import Any
 
 import numpy as np
-from common import format_seconds, median_time, peer, table, torch_epoch
+from common import median_time, peer, ratio_rows, table, torch_epoch
 
 import axon
 from axon.cli import load_iris_split
@@ -142,20 +142,10 @@ def run(repeats: int) -> list[dict[str, object]]:
         "pytorch loop (hand-written)": torch_fit(data, max(3, repeats // 2)),
         "scikit-learn MLPClassifier (no BN/dropout/val)": sklearn_fit(data, repeats),
     }
-    base = results["axon"][0]  # type: ignore[index]
-    return [
-        {
-            "work": "Iris fit, tutorial config",
-            "framework": name,
-            "time": format_seconds(t),
-            "seconds": t,
-            "axon / peer": base / t,
-            "test accuracy": f"{acc:.4f}",
-        }
-        for name, result in results.items()
-        if result is not None
-        for t, acc in [result]
-    ]
+    rows = ratio_rows({name: r[0] if r else None for name, r in results.items()})
+    for row in rows:
+        row["test accuracy"] = f"{results[row['framework']][1]:.4f}"  # type: ignore[index]
+    return rows
 
 
 if __name__ == "__main__":

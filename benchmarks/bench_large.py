@@ -12,7 +12,7 @@ import argparse
 import warnings
 
 import numpy as np
-from common import format_seconds, median_time, peer, table, torch_epoch
+from common import format_seconds, median_time, peer, ratio_rows, table, torch_epoch
 
 import axon
 
@@ -114,18 +114,8 @@ def run(repeats: int) -> list[dict[str, object]]:
         "pytorch loop (hand-written)": pytorch_epoch(x, y, repeats),
         "scikit-learn MLPClassifier": sklearn_epoch(x, y, max(1, repeats // 2)),
     }
-    base = results["axon"]
-    assert base is not None
-    rows: list[dict[str, object]] = [
-        {
-            "framework": name,
-            "time": format_seconds(t),
-            "seconds": t,
-            "axon / peer": base / t,
-        }
-        for name, t in results.items()
-        if t is not None
-    ]
+    rows = ratio_rows(results)
+    base = rows[0]["seconds"]
     rows.append(
         {
             "framework": "matrix products alone (the bound)",

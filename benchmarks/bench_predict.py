@@ -6,7 +6,7 @@ import argparse
 import timeit
 
 import numpy as np
-from common import format_seconds, peer, table
+from common import peer, ratio_rows, table
 
 from axon.cli import build_model, load_iris_split
 
@@ -77,16 +77,7 @@ def run(repeats: int) -> list[dict[str, object]]:
         results["scikit-learn predict_proba"] = best_of(
             lambda: clf.predict_proba(sample), repeat=repeats
         )
-    base = results["axon model.predict"]
-    return [
-        {
-            "framework": name,
-            "time": format_seconds(t),
-            "seconds": t,
-            "axon / peer": base / t,
-        }
-        for name, t in results.items()
-    ]
+    return ratio_rows(dict(results), base="axon model.predict")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import argparse
 import itertools
 
 import numpy as np
-from common import format_seconds, median_time, peer, torch_epoch
+from common import median_time, peer, ratio_rows, torch_epoch
 
 import axon
 
@@ -153,19 +153,7 @@ def run(repeats: int) -> list[dict[str, object]]:
         "pytorch eager, fused Adam": torch_step(x, y, repeats, fused=True),
         "scikit-learn MLPClassifier": sklearn_step(x, y, repeats),
     }
-    base = results["axon"]
-    assert base is not None
-    return [
-        {
-            "work": "step 4-8-8-3, batch 16, Adam",
-            "framework": name,
-            "time": format_seconds(t),
-            "seconds": t,
-            "axon / peer": base / t,
-        }
-        for name, t in results.items()
-        if t is not None
-    ]
+    return ratio_rows(results)
 
 
 if __name__ == "__main__":

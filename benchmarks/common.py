@@ -40,6 +40,24 @@ def peer(name: str) -> Any | None:
     return module
 
 
+def ratio_rows(
+    times: dict[str, float | None], base: str = "axon"
+) -> list[dict[str, Any]]:
+    """A row per framework that ran: its time, and ``base``'s time over it."""
+    reference = times[base]
+    assert reference is not None, f"{base} must have run"
+    return [
+        {
+            "framework": name,
+            "time": format_seconds(seconds),
+            "seconds": seconds,
+            "axon / peer": reference / seconds,
+        }
+        for name, seconds in times.items()
+        if seconds is not None
+    ]
+
+
 def torch_epoch(
     torch: Any, net: Any, opt: Any, loss_fn: Any, x: Any, y: Any, batch: int
 ) -> None:
