@@ -14,7 +14,10 @@ SRC = Path(axon.__file__).resolve().parent
 # Outside the core: the level-4 tools (drawing, the HTML report, diagnostics, sweeps)
 # and the command line.
 PERIPHERY = {"plot.py", "report.py", "diagnostics.py", "sweep.py", "cli.py"}
-CORE_BUDGET = 4_800  # lines in the core modules together (4,587 when this was set)
+# Raised from 4,800 (4,587 used) for the Keras toolbox of the functional-API issue:
+# graph models, ~15 activations, ~10 losses, stateful metrics, 7 optimizers and
+# schedules, regularizers, ~12 layers and ~7 callbacks, each about 30-150 lines.
+CORE_BUDGET = 9_000
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 
