@@ -60,6 +60,10 @@ def test_derivatives_shade_dead_and_vanishing_regions() -> None:
     assert "f' = 0: no gradient" in legend_texts(fig.axes[2])
     assert "|f'| < 0.05: vanishing" in legend_texts(fig.axes[0])  # sigmoid saturates
     assert "f' = 0: no gradient" not in legend_texts(fig.axes[3])  # leaky ReLU recovers
+    leaky = legend_texts(fig.axes[3])  # its 0.01 slope is small but never vanishes
+    assert "|f'| < 0.05: vanishing" not in leaky
+    assert "small steady slope: slow, never dies" in leaky
+    assert "small steady slope: slow, never dies" not in legend_texts(fig.axes[1])
     relu_line = fig.axes[2].get_lines()[0]
     z, slope = np.asarray(relu_line.get_xdata()), np.asarray(relu_line.get_ydata())
     np.testing.assert_array_equal(slope, (z > 0).astype(float))
@@ -145,13 +149,19 @@ def test_decision_boundary_projects_more_features() -> None:
         plot.decision_boundary(ThresholdModel(), x[:, :1], x[:, 0] > 0)
 
 
+def test_regression_metrics_are_titled_as_acronyms() -> None:
+    fig = plot.history({"loss": [1.0, 0.5], "mae": [0.9, 0.4], "val_mae": [1, 0.6]})
+    assert [ax.get_title() for ax in fig.axes] == ["Loss", "MAE"]
+    assert legend_texts(fig.axes[1]) == ["Train MAE", "Val MAE"]
+
+
 def test_confusion_matrix_counts_and_annotates() -> None:
     x = np.array([[-1.0], [1.0], [2.0], [-3.0], [0.5]])
     y = np.array([0, 1, 0, 0, 1])  # the model gets row 2 wrong
     fig = plot.confusion_matrix(ThresholdModel(), x, y, class_names=["a", "b"])
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts] == ["2", "1", "0", "2"]
-    assert ax.get_title() == "Confusion Matrix (accuracy 0.8000)"
+    assert ax.get_title() == "Confusion Matrix, accuracy 0.8000"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
 
 

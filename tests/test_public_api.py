@@ -62,7 +62,7 @@ def test_keras_names_used_by_the_tutorial_exist() -> None:
 
 
 def test_import_axon_loads_no_heavy_optional_dependency() -> None:
-    heavy = "('matplotlib', 'sklearn', 'dask', 'rich')"
+    heavy = "('matplotlib', 'sklearn', 'dask', 'rich', 'pandas')"
     code = f"import sys, axon; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -260,8 +260,20 @@ def test_load_refuses_truncated_and_corrupted_files(
         + bytes(b ^ 0xFF for b in data[offset : offset + 8])
         + data[offset + 8 :]
     )
-    with pytest.raises(ValueError, match=r"is corrupted|not a valid axon model"):
+    with pytest.raises(ValueError, match=r"weights/00000\.npy is corrupted \("):
         axon.models.load_model(corrupted)
+
+
+def test_metadata_travels_with_the_model(tmp_path: Path, iris_split: Any) -> None:
+    model = trained_model(iris_split)
+    model.metadata = {"class_names": ["setosa", "versicolor", "virginica"]}
+    model.save(tmp_path / "m.axon")
+    loaded = axon.models.load_model(tmp_path / "m.axon")
+    assert loaded.metadata == {"class_names": ["setosa", "versicolor", "virginica"]}
+    model.metadata = {"scale": np.float32(2.0)}  # not plain JSON: refused, not lost
+    with pytest.raises(TypeError, match=r"model\.metadata to be a dict of plain JSON"):
+        model.save(tmp_path / "bad.axon")
+    assert not (tmp_path / "bad.axon").exists()
 
 
 # -- resuming ---------------------------------------------------------------------------

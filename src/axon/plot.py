@@ -127,8 +127,9 @@ def activation_derivatives(
     Shaded red where ``f'(z) = 0``: a unit there passes back no gradient at all, so
     if its input stays there it never learns again (ReLU's negative half: the dying
     ReLU). Shaded grey where ``0 < |f'(z)| < 0.05``: the gradient survives but shrinks
-    (sigmoid and tanh saturate; stack many such layers and gradients vanish). Leaky
-    ReLU keeps its small slope there, so its units can recover. Softmax is shown as
+    (sigmoid and tanh saturate; stack many such layers and gradients vanish). Shaded
+    blue where the slope is small but constant (Leaky ReLU's 0.01): learning is slow
+    there, but the gradient never vanishes, so its units can recover. Softmax is shown as
     ``dp_i/dz`` for the logits ``(z, 0, 1)``.
     """
     names = list(names or TUTORIAL_ACTIVATIONS)
@@ -154,10 +155,17 @@ def activation_derivatives(
             ax.plot(z, derivative, color=color, linewidth=2.5, label="f'(z)")
             title = _title(name)
         dead = derivative == 0
-        faint = (np.abs(derivative) < VANISHING) & ~dead
+        small = (np.abs(derivative) < VANISHING) & ~dead
+        # Saturation means f' shrinks towards 0 as |z| grows (sigmoid, tanh): that is
+        # where gradients vanish. A small *constant* slope (Leaky ReLU's 0.01) is
+        # slow learning, not saturation: the unit keeps its gradient and can recover.
+        steady = np.zeros_like(small)
+        steady[1:] |= derivative[1:] == derivative[:-1]
+        steady[:-1] |= derivative[:-1] == derivative[1:]
         for where, color, label in (
             (dead, "#ef4444", "f' = 0: no gradient"),
-            (faint, "#9ca3af", f"|f'| < {VANISHING}: vanishing"),
+            (small & ~steady, "#9ca3af", f"|f'| < {VANISHING}: vanishing"),
+            (small & steady, "#93c5fd", "small steady slope: slow, never dies"),
         ):
             if where.any():
                 ax.fill_between(
@@ -226,7 +234,7 @@ def history(
         raise ValueError("The history has no training logs to plot")
     fig, axes = _panels(len(keys), width=6.0, height=4.0)
     for ax, key in zip(axes, keys, strict=True):
-        label = "Loss" if key == "loss" else key.replace("_", " ").capitalize()
+        label = metric_label(key)
         epochs = np.arange(1, len(logs[key]) + 1)
         ax.plot(epochs, logs[key], color=TRAIN_COLOR, label=f"Train {label}")
         if f"val_{key}" in logs:
@@ -245,6 +253,31 @@ def history(
         ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+# Metric names whose short form people read as an acronym.
+ACRONYMS = {
+    "mae": "MAE",
+    "mse": "MSE",
+    "rmse": "RMSE",
+    "mape": "MAPE",
+    "msle": "MSLE",
+    "auc": "AUC",
+    "r2": "R2",
+    "r2_score": "R2",
+    "f1_score": "F1 score",
+}
+
+
+def metric_label(key: str) -> str:
+    """``"loss"`` -> ``Loss``, ``"mae"`` -> ``MAE``, ``"val_accuracy"`` stays readable.
+
+    Examples
+    --------
+    >>> [metric_label(k) for k in ("loss", "mae", "categorical_accuracy")]
+    ['Loss', 'MAE', 'Categorical accuracy']
+    """
+    return ACRONYMS.get(key, key.replace("_", " ").capitalize())
 
 
 def loss_curve(losses: Sequence[float], ax: Any = None) -> Any:
@@ -396,6 +429,6 @@ def confusion_matrix(
     ax.set_xlabel("Predicted class")
     ax.set_ylabel("True class")
     accuracy = np.trace(counts) / counts.sum()
-    ax.set_title(f"{title} (accuracy {accuracy:.4f})")
+    ax.set_title(f"{title}, accuracy {accuracy:.4f}")
     fig.tight_layout()
     return fig

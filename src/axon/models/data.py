@@ -22,6 +22,8 @@ from axon.losses import Loss
 def _to_array(data: Any, name: str) -> Array:
     if data is None:
         raise ValueError(f"Expected an array for {name}. Received: {name}=None")
+    if hasattr(data, "dtypes") and hasattr(data, "columns"):  # a pandas DataFrame
+        _check_numeric_columns(data, name)
     if hasattr(data, "to_numpy"):  # pandas DataFrame / Series
         data = data.to_numpy()
     try:
@@ -31,6 +33,12 @@ def _to_array(data: Any, name: str) -> Array:
             f"Expected {name} to be a rectangular array. Received: ragged data ({error})"
         ) from None
     if array.dtype.kind not in "biuf":  # booleans, integers, floats
+        strings = _first_string(array)
+        if strings is not None:
+            raise TypeError(
+                f"Expected {name} to hold real numbers. Received: strings such as "
+                f"{strings!r}. {_ENCODE_HINT}"
+            )
         raise TypeError(
             f"Expected {name} to hold real numbers. Received: an array of dtype {array.dtype}"
             + (" (ragged rows or mixed types?)" if array.dtype == object else "")
@@ -38,6 +46,38 @@ def _to_array(data: Any, name: str) -> Array:
     if array.size == 0:
         raise ValueError(f"Expected a non-empty {name}. Received: shape {array.shape}")
     return array
+
+
+_ENCODE_HINT = (
+    "Encode labels as integers first, e.g. `names, y = np.unique(y, "
+    "return_inverse=True)`, then use loss='sparse_categorical_crossentropy' or "
+    "axon.utils.to_categorical(y); encode string features with pandas.get_dummies "
+    "or scikit-learn's OneHotEncoder."
+)
+
+
+def _first_string(array: Array) -> str | None:
+    """The first string in a string or object array, or None if it holds none."""
+    if array.dtype.kind in "US":
+        return str(array.flat[0])
+    if array.dtype == object:
+        return next((v for v in array.flat if isinstance(v, str)), None)
+    return None
+
+
+def _check_numeric_columns(frame: Any, name: str) -> None:
+    """Name the columns of a DataFrame that do not hold numbers."""
+    bad = [
+        str(column)
+        for column, dtype in zip(frame.columns, frame.dtypes, strict=True)
+        if getattr(dtype, "kind", "O") not in "biuf"
+    ]
+    if bad:
+        raise TypeError(
+            f"Expected {name} to hold real numbers. Received: a DataFrame whose "
+            f"column(s) {', '.join(map(repr, bad))} hold text or other non-numbers. "
+            f"{_ENCODE_HINT}"
+        )
 
 
 def check_finite(array: Array, name: str) -> None:

@@ -4,8 +4,9 @@ Layout of ``model.axon`` (any extension works)::
 
     model.json            format tag and version, kind ("model" or "weights"),
                           architecture, compile settings, float type, the optimizer's
-                          step count, the random generators' states, and a manifest
-                          of every array
+                          step count, the random generators' states, the model's
+                          ``metadata`` dict (class and feature names...), and a
+                          manifest of every array
     weights/00000.npy     the weights, in ``model.get_weights()`` order
     optimizer/<slot>.npy  the optimizer's state vectors (models only)
 
@@ -87,6 +88,21 @@ def _generators(model: Any) -> dict[str, np.random.Generator]:
     return found
 
 
+def _metadata(model: Any) -> dict[str, Any]:
+    """``model.metadata`` (class names, feature names...), checked to be plain JSON."""
+    metadata = getattr(model, "metadata", None) or {}
+    try:
+        if not isinstance(metadata, dict):
+            raise TypeError(type(metadata).__name__)
+        json.dumps(metadata, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            "Expected model.metadata to be a dict of plain JSON values (str, numbers, "
+            f"lists, dicts). Received: {error}"
+        ) from None
+    return metadata
+
+
 def _document(model: Any, kind: str) -> dict[str, Any]:
     optimizer = model.optimizer if kind == "model" and model.compiled else None
     document: dict[str, Any] = {
@@ -109,6 +125,7 @@ def _document(model: Any, kind: str) -> dict[str, Any]:
             "optimizer": sorted(optimizer.slots) if optimizer else [],
         },
         "rng": {},
+        "metadata": _metadata(model),
     }
     if optimizer is not None:
         document["compile"] = {
@@ -293,6 +310,10 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
     with reader.archive:
         model = _build(reader)
         model.set_weights(_read_weights(reader, model))
+        metadata = reader.document.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            raise reader.error("its metadata is not a JSON object")
+        model.metadata = metadata
         settings = reader.document.get("compile")
         if not (compile and settings):
             return model

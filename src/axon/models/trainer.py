@@ -84,6 +84,9 @@ class Trainer:
         self._path = "plain"
         self.stop_training = False
         self.history: History | None = None
+        # Plain JSON facts saved with the model: what a user of the file needs to
+        # know (class names, feature names, how inputs are scaled). Not in Keras.
+        self.metadata: dict[str, Any] = {}
 
     # Provided by the subclass.
     def forward(self, x: Array, training: bool = False) -> Array:
