@@ -38,6 +38,29 @@ def test_on_a_terminal_the_bar_shows_batches_and_metrics() -> None:
     assert "val_accuracy:" in out
 
 
+def visible_lines(out: str) -> list[str]:
+    """The lines left on screen: escape codes removed, erased live lines dropped."""
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.replace("\r", "\n"))
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def test_on_an_80_column_terminal_no_number_is_cut() -> None:
+    stream = io.StringIO()
+    run(ProgressBar(stream, force_terminal=True, width=80))
+    lines = visible_lines(stream.getvalue())
+    assert all(len(line) <= 80 for line in lines), lines
+    finished = [line for line in lines if "━" not in line]
+    text = " ".join(finished)
+    for name in ("Epoch 2/2", "loss: ", "accuracy: ", "val_loss: ", "val_accuracy: "):
+        assert name in text, finished
+    # Every metric's value is whole: four decimals right after its name.
+    import re
+
+    assert len(re.findall(r"val_accuracy: \d\.\d{4}", text)) == 2, finished
+
+
 def test_in_a_log_each_epoch_is_one_plain_line() -> None:
     stream = io.StringIO()
     run(ProgressBar(stream))

@@ -14,6 +14,26 @@ def format_logs(logs: Logs) -> str:
     return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
 
 
+def pack(parts: list[str], width: int, separator: str = " - ") -> list[str]:
+    """Join ``parts`` into lines of at most ``width`` characters, never splitting one.
+
+    Examples
+    --------
+    >>> pack(["Epoch 1/5", "loss: 0.1234", "val_loss: 0.2345"], 30)
+    ['Epoch 1/5 - loss: 0.1234 -', '  val_loss: 0.2345']
+    """
+    lines: list[str] = []
+    line = ""
+    for part in parts:
+        candidate = f"{line}{separator}{part}" if line else part
+        if line and len(candidate) > width:
+            lines.append(line + separator.rstrip())
+            line = "  " + part
+        else:
+            line = candidate
+    return [*lines, line] if line else lines
+
+
 class EpochLogger(Callback):
     """Print one line per epoch: ``Epoch 3/100 - 0.01s - loss: ... - val_loss: ...``."""
 
@@ -36,14 +56,23 @@ class EpochLogger(Callback):
 class ProgressBar(Callback):
     """A live progress bar per epoch, drawn by ``rich``, with the running metrics.
 
-    On a terminal the bar moves batch by batch; when the output is a file or a pipe
-    (a log, CI) each epoch is written as one plain line instead, as with ``verbose=2``.
+    On a terminal the bar moves batch by batch, and a finished epoch stays as one line
+    of numbers that wraps at the terminal's width (never cut). The bar shrinks, or goes,
+    when the terminal is too narrow for it and the metrics. When the output is a file
+    or a pipe (a log, CI) each epoch is written as one plain line instead, as with
+    ``verbose=2``.
     """
 
-    def __init__(self, stream: Any = None, force_terminal: bool | None = None) -> None:
+    def __init__(
+        self,
+        stream: Any = None,
+        force_terminal: bool | None = None,
+        width: int | None = None,
+    ) -> None:
         super().__init__()
         self.stream = stream
         self.force_terminal = force_terminal
+        self.width = width
         self._progress: Any = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
@@ -53,7 +82,7 @@ class ProgressBar(Callback):
             file=self.stream or sys.stdout,
             highlight=False,
             force_terminal=self.force_terminal,
-            width=120 if self.force_terminal else None,
+            width=self.width or (120 if self.force_terminal else None),
         )
         self._plain: EpochLogger | None = None
         if not self._console.is_terminal:
@@ -71,15 +100,29 @@ class ProgressBar(Callback):
             TextColumn,
             TimeElapsedColumn,
         )
+        from rich.table import Column
 
-        self._progress = Progress(
-            TextColumn(f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"),
-            BarColumn(bar_width=30),
+        title = f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"
+        steps = self.params.get("steps") or 0
+        # What the numbers need: "name: 0.1234" per metric, " - " between them.
+        names = self.params.get("metrics") or ["loss"]
+        numbers = sum(len(n) + 8 for n in names) + 3 * (len(names) - 1)
+        fixed = len(title) + 2 * len(str(steps)) + 1 + len("0:00:00") + 4
+        bar_width = min(30, self._console.width - fixed - numbers - 1)
+        columns: list[Any] = [TextColumn(title)]
+        if bar_width >= 8:  # a narrower bar still says something; below, drop it
+            columns.append(BarColumn(bar_width=bar_width))
+        columns += [
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            TextColumn("{task.fields[metrics]}"),
+            TextColumn("{task.fields[metrics]}", table_column=Column(overflow="fold")),
+        ]
+        self._title = title
+        self._started = time.perf_counter()
+        self._progress = Progress(
+            *columns,
             console=self._console,
-            transient=False,
+            transient=True,  # replaced by the epoch's line of numbers at its end
             auto_refresh=False,
         )
         self._progress.start()
@@ -103,9 +146,18 @@ class ProgressBar(Callback):
         if self._plain is not None:
             self._plain.on_epoch_end(epoch, logs)
             return
-        self._progress.update(self._task, metrics=format_logs(logs or {}))
-        self._progress.refresh()
         self._progress.stop()
+        seconds = time.perf_counter() - self._started
+        took = f"{seconds:.2f}s" if seconds >= 1 else f"{seconds * 1000:.0f}ms"
+        steps = self.params.get("steps") or "?"
+        parts = [
+            self._title,
+            f"{steps}/{steps}",
+            took,
+            *format_logs(logs or {}).split(" - "),
+        ]
+        for line in pack(parts, self._console.width):
+            self._console.print(line, overflow="fold", highlight=False)
 
     def on_train_end(self, logs: Logs | None = None) -> None:
         if self._progress is not None and not self._progress.finished:
