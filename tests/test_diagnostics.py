@@ -112,3 +112,40 @@ def test_a_loss_that_climbs_back_up_is_divergence_but_dropout_noise_is_not() -> 
     assert titles(diagnose({"loss": climbing})) == ["Learning rate too large"]
     noisy = [1.0, 0.6, 0.4, 0.3, 0.2, 0.15, 0.22, 0.12, 0.19, 0.13, 0.2, 0.14]
     assert titles(diagnose({"loss": noisy})) == []
+
+
+def overfitting_advice(dropout: list[float] | None, restored: bool) -> str:
+    history = axon.callbacks.History()
+    history.history = {
+        "loss": [1.0, 0.5, 0.3, 0.2, 0.1],
+        "val_loss": [1.0, 0.6, 0.7, 0.9, 1.2],
+    }
+    history.best_epoch = 1 if restored else None
+    monitor = TrainingMonitor()
+    monitor.dropout_rates = dropout
+    (finding,) = diagnose(history, monitor)
+    return finding.advice
+
+
+def test_overfitting_advice_fits_what_the_run_already_had() -> None:
+    # The tutorial's run: Dropout 0.3 and 0.2, EarlyStopping restoring the best epoch.
+    had_both = overfitting_advice([0.3, 0.2], restored=True)
+    assert "add Dropout" not in had_both and "raise Dropout from 0.3" in had_both
+    assert "stop early with EarlyStopping" not in had_both
+    assert "EarlyStopping already kept the best weights" in had_both
+    bare = overfitting_advice([], restored=False)
+    assert "add Dropout (0.2-0.5)" in bare and "stop early with EarlyStopping" in bare
+    strong = overfitting_advice([0.5], restored=False)
+    assert "Dropout" not in strong and "fewer hidden units" in strong
+
+
+def test_the_monitor_records_the_dropout_rates_the_model_has() -> None:
+    _, monitor = fit(
+        [
+            axon.layers.Dense(8, activation="relu"),
+            axon.layers.Dropout(0.3),
+            axon.layers.Dense(2, activation="softmax"),
+        ],
+        epochs=1,
+    )
+    assert monitor.dropout_rates == [pytest.approx(0.3)]

@@ -65,8 +65,32 @@ def _diverges(loss: list[float]) -> bool:
     return bool(windows[-1] > 2 * windows.min())
 
 
+def _overfitting_advice(dropout: Sequence[float] | None, restored: bool) -> str:
+    """What to change, given what the run already had (``dropout`` None: unknown)."""
+    steps = []
+    if dropout is None:
+        steps.append("add Dropout (0.2-0.5) if the model has none")
+    elif not dropout:
+        steps.append("add Dropout (0.2-0.5) after the hidden layers")
+    elif max(dropout) < 0.5:
+        steps.append(f"raise Dropout from {max(dropout):g} towards 0.5")
+    steps.append("use fewer hidden units")
+    if not restored:
+        steps.append("stop early with EarlyStopping(restore_best_weights=True)")
+    advice = "Validation loss diverging from training loss means overfitting: "
+    advice += ", ".join(steps[:-1]) + " or " + steps[-1] + "."
+    if restored:
+        advice += (
+            " EarlyStopping already kept the best weights; a smaller patience only "
+            "saves time."
+        )
+    return advice
+
+
 def _history_findings(
-    logs: dict[str, list[float]], restored: int | None
+    logs: dict[str, list[float]],
+    restored: int | None,
+    dropout: Sequence[float] | None = None,
 ) -> list[Finding]:
     loss = logs.get("loss", [])
     if not loss:
@@ -99,9 +123,7 @@ def _history_findings(
                     "Overfitting",
                     f"the validation loss rose from {val[best]:.4g} (epoch {best + 1}) to "
                     f"{val[-1]:.4g} while the training loss kept falling{kept}",
-                    "Validation loss diverging from training loss means overfitting: add "
-                    "Dropout (0.2-0.5), use fewer hidden units, or stop early with "
-                    "EarlyStopping(restore_best_weights=True).",
+                    _overfitting_advice(dropout, restored == best),
                 )
             )
     if len(loss) >= 5 and loss[-1] > 0.9 * loss[0]:
@@ -134,9 +156,16 @@ class TrainingMonitor(Callback):
         super().__init__()
         self.dead_share: dict[str, list[float]] = {}
         self.gradient_rms: dict[str, list[float]] = {}
+        self.dropout_rates: list[float] | None = None
 
     def on_train_begin(self, logs: Mapping[str, float] | None = None) -> None:
         self.dead_share, self.gradient_rms = {}, {}
+        # What the run already has, so advice does not suggest adding it again.
+        self.dropout_rates = [
+            float(layer.rate)
+            for layer in self.model.layers
+            if type(layer).__name__ == "Dropout"
+        ]
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
         for layer in self.model.layers:
@@ -187,5 +216,6 @@ def diagnose(
 ) -> list[Finding]:
     """Everything that looks wrong in a run; an empty list when nothing does."""
     restored = history.best_epoch if isinstance(history, History) else None
-    findings = _history_findings(_logs(history), restored)
+    dropout = monitor.dropout_rates if monitor is not None else None
+    findings = _history_findings(_logs(history), restored, dropout)
     return findings + (monitor.findings() if monitor is not None else [])
