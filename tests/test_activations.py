@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -94,3 +96,46 @@ def test_a_plain_function_is_refused_with_an_explanation() -> None:
 def test_leaky_relu_rejects_a_negative_slope() -> None:
     with pytest.raises(ValueError, match="negative_slope=-1"):
         axon.activations.LeakyReLU(-1)
+
+
+@pytest.mark.parametrize(
+    "activation",
+    [
+        axon.activations.linear,
+        axon.activations.sigmoid,
+        axon.activations.tanh,
+        axon.activations.relu,
+        axon.activations.LeakyReLU(0.01),
+        axon.activations.LeakyReLU(2.0),
+    ],
+    ids=repr,
+)
+def test_backward_allocates_nothing_given_a_scratch_array(
+    activation: axon.activations.Activation,
+) -> None:
+    """The hot path: the layer hands over its scratch buffer, and nothing else is made."""
+    x = np.random.default_rng(0).normal(size=(512, 512)).astype(np.float32)  # 1 MiB
+    x[:, :8] = 0.0  # the kink
+    y = activation.forward(x, out=np.empty_like(x))
+    grad, work = np.ones_like(x), np.empty_like(x)
+    expected = activation.backward(x, y, grad.copy())  # without scratch: may allocate
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        result = activation.backward(x, y, grad, work)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak - start < x.nbytes // 100, f"{peak - start} bytes allocated"
+    assert result is grad  # the gradient is written over the one it was given
+    np.testing.assert_array_equal(result, expected)
+
+
+def test_leaky_relu_takes_the_negative_slope_at_zero() -> None:
+    """PyTorch and Keras: ``f'(0) = a``, exactly, and exactly 1 above the kink."""
+    for slope in (0.01, 0.3, 1.0, 2.5):
+        leaky = axon.activations.LeakyReLU(slope)
+        x = np.array([[-1.0, 0.0, 1e-30, 3.0]], dtype=np.float32)
+        grad = leaky.backward(x, leaky.forward(x), np.ones_like(x))
+        assert grad.dtype == np.float32
+        np.testing.assert_array_equal(grad, np.float32([[slope, slope, 1.0, 1.0]]))

@@ -147,7 +147,11 @@ class ReLU(Activation):
 
 @ACTIVATIONS.decorator("leaky_relu")
 class LeakyReLU(Activation):
-    """Leaky ReLU: ``f(z) = z if z >= 0 else a z``, ``f'(z) = 1 if z >= 0 else a``.
+    """Leaky ReLU: ``f(z) = z if z > 0 else a z``, ``f'(z) = 1 if z > 0 else a``.
+
+    At the kink ``z = 0`` the derivative is the negative side's slope ``a``, as in
+    PyTorch and Keras (TensorFlow and PyTorch backends): a unit whose input is exactly
+    zero (a zero bias fed by a silent ReLU layer) moves by ``a``, not by 1.
 
     The default slope ``a = negative_slope = 0.01`` is the tutorial's (PyTorch and ONNX
     agree). Keras defaults to 0.2 for the function and 0.3 for the layer: pass
@@ -173,8 +177,18 @@ class LeakyReLU(Activation):
     def backward(
         self, x: Array, y: Array, grad_output: Array, work: Array | None = None
     ) -> Array:
-        slope = np.where(x >= 0, 1.0, self.negative_slope).astype(grad_output.dtype)
-        return grad_output * slope
+        # The slope is built in the scratch array (no temporaries), exactly 1 or a.
+        slope = np.empty_like(grad_output) if work is None else work
+        zero, a = constant(0.0, x.dtype), constant(self.negative_slope, slope.dtype)
+        if self.negative_slope <= 1:  # max([z > 0], a)
+            np.greater(x, zero, out=slope)  # 1.0 where z > 0, 0.0 at and below the kink
+            np.maximum(slope, a, out=slope)
+        else:  # max(a [z <= 0], 1)
+            np.less_equal(x, zero, out=slope)
+            slope *= a
+            np.maximum(slope, constant(1.0, slope.dtype), out=slope)
+        grad_output *= slope
+        return grad_output
 
     def get_config(self) -> dict[str, Any]:
         return {"negative_slope": self.negative_slope}

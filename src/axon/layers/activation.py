@@ -47,7 +47,10 @@ class Activation(Layer):
 
 @LAYERS.decorator("LeakyReLU")
 class LeakyReLU(Activation):
-    """Leaky ReLU as a layer: ``y = x if x >= 0 else negative_slope * x``.
+    """Leaky ReLU as a layer: ``y = x if x > 0 else negative_slope * x``.
+
+    Its derivative is 1 above zero and ``negative_slope`` at and below zero, as in
+    PyTorch and Keras.
 
     The default slope is the tutorial's 0.01 (PyTorch's too); Keras's layer uses 0.3.
     """
