@@ -169,6 +169,9 @@ def test_malformed_calls_raise_only_documented_errors(
         message = str(error)
         OUTCOMES[type(error).__name__ if message else "error without a message"] += 1
         MESSAGES[re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", message.split("\n")[0])] += 1
+        # DESIGN.md's rule for every message: what was expected, and what was given.
+        assert re.search(r"Expected|expects|Unknown", message), message
+        assert re.search(r"Received|Known", message), message
     else:
         OUTCOMES["accepted"] += 1
     assert OUTCOMES["error without a message"] == 0

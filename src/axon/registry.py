@@ -86,7 +86,8 @@ def build(
                 f"Bad arguments for the {registry.kind} {identifier['name']!r}: {error}"
             ) from None
     raise TypeError(
-        f"Expected a {registry.kind} name (one of {', '.join(registry.names())}) or "
+        f"Expected {'an' if registry.kind[0] in 'aeiou' else 'a'} {registry.kind} name "
+        f"(one of {', '.join(registry.names())}) or "
         f"{expected}. Received: {argument}={identifier!r} of type {type(identifier).__name__}"
     )
 
