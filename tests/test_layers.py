@@ -24,6 +24,7 @@ CASES: dict[str, dict[str, Any]] = {
     "Dropout": {"rate": 0.4, "seed": 3},
     "BatchNormalization": {"momentum": 0.9},
     "InputLayer": {"shape": (4,)},
+    "Normalization": {"mean": [0.5, -1.0, 2.0, 0.0], "variance": [4.0, 0.25, 1.0, 9.0]},
 }
 GRADIENT_CASES = [name for name in CASES if name != "InputLayer"]
 X = np.random.default_rng(0).normal(size=(6, 4)) + 0.1

@@ -6,6 +6,7 @@ from axon.layers.batch_normalization import BatchNormalization
 from axon.layers.dense import Dense
 from axon.layers.dropout import Dropout
 from axon.layers.input_layer import Input, InputLayer
+from axon.layers.normalization import Normalization
 
 __all__ = [
     "LAYERS",
@@ -17,6 +18,7 @@ __all__ = [
     "InputLayer",
     "Layer",
     "LeakyReLU",
+    "Normalization",
     "ReLU",
     "Softmax",
 ]
