@@ -13,7 +13,7 @@ import axon
 SRC = Path(axon.__file__).resolve().parent
 # Outside the core: the level-4 tools (drawing, the HTML report, diagnostics, sweeps)
 # and the command line.
-PERIPHERY = {"plot.py", "report.py", "diagnostics.py", "sweep.py", "cli.py"}
+PERIPHERY = {"plot.py", "report.py", "diagnostics.py", "sweep.py", "cli"}
 # Raised from 4,800 (4,587 used) for the Keras toolbox of the functional-API issue:
 # graph models, ~15 activations, ~10 losses, stateful metrics, 7 optimizers and
 # schedules, regularizers, ~12 layers and ~7 callbacks, each about 30-150 lines.
@@ -26,7 +26,9 @@ def lines(path: Path) -> int:
 
 
 def test_the_core_fits_its_line_budget() -> None:
-    core = [p for p in SRC.rglob("*.py") if p.name not in PERIPHERY]
+    core = [
+        p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0] not in PERIPHERY
+    ]
     total = sum(lines(p) for p in core)
     assert total <= CORE_BUDGET, (
         f"the core has {total} lines; the budget is {CORE_BUDGET}"

@@ -4,6 +4,7 @@ numbers are the run's."""
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 from html.parser import HTMLParser
@@ -117,11 +118,36 @@ def test_report_numbers_match_the_history_json(run: Path) -> None:
         accuracy, loss = rows[split]
         assert accuracy == f"{record['results'][split]['accuracy']:.4f}"
         assert loss == f"{record['results'][split]['loss']:.4f}"
-    assert isinstance(record["diagnostics"], list)  # the findings, also in the report
-    for finding in record["diagnostics"]:
-        assert finding.split(":")[0] in (run / "report.html").read_text()
     best = record["best_epoch"]
     assert float(rows["validation"][1]) == pytest.approx(
         record["history"]["val_loss"][best], abs=1e-4
     )
-    assert "Total params: 2,755" in (run / "report.html").read_text()
+    assert "Total params: 2,763" in (run / "report.html").read_text()
+
+
+def look_at(page: str) -> str:
+    """The text of the report's "What to look at" section."""
+    start = page.index("What to look at")
+    return page[start : page.index("<h2>", start)]
+
+
+def test_a_healthy_run_reports_nothing_wrong(run: Path) -> None:
+    record: dict[str, Any] = json.loads((run / "history.json").read_text())
+    assert record["diagnostics"] == []  # the tutorial's run: no false alarm
+    assert "Nothing looks wrong" in look_at((run / "report.html").read_text())
+
+
+def test_findings_of_a_broken_run_head_its_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["train", "--learning-rate", "0.5", "--epochs", "40", "--verbose", "0"]
+    assert main([*args, "--output", str(tmp_path)]) == 0
+    plt.close("all")
+    capsys.readouterr()
+    record: dict[str, Any] = json.loads((tmp_path / "history.json").read_text())
+    titles = [finding.split(":")[0] for finding in record["diagnostics"]]
+    assert "Learning rate too large" in titles
+    section = look_at((tmp_path / "report.html").read_text())
+    assert "Nothing looks wrong" not in section
+    for finding in record["diagnostics"]:
+        assert html.escape(finding) in section

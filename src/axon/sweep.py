@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TABLE", "Settings", "Trial", "plot", "run"]
+__all__ = ["TABLE", "Settings", "Trial", "check_values", "plot", "run"]
 
 # name: (too small, too large, good starting point, values tried by default)
 TABLE: dict[str, tuple[str, str, str, tuple[float, ...]]] = {
@@ -56,18 +56,52 @@ class Settings:
     dropout: float = 0.3
 
     def with_value(self, name: str, value: float) -> Settings:
-        """A copy with ``name`` set to ``value`` (cast to the field's type)."""
-        if name not in TABLE:
-            raise ValueError(
-                f"Expected a hyperparameter from the table ({', '.join(TABLE)}). "
-                f"Received: {name!r}"
-            )
+        """A copy with ``name`` set to ``value``, checked (see :func:`check_values`)."""
+        (value,) = check_values(name, [value])
         kind = type(getattr(self, name))
         return Settings(**{**self.__dict__, name: kind(value)})
 
     def hidden(self) -> list[int]:
         """Units per hidden layer: ``hidden_units``, then halves, at least 2."""
         return [max(2, self.hidden_units // 2**i) for i in range(self.layers)]
+
+
+# What each hyperparameter accepts, as a rule and its words for the error message.
+_RULES: dict[str, tuple[Callable[[float], bool], str]] = {
+    "learning_rate": (lambda v: v > 0, "a positive number"),
+    "hidden_units": (lambda v: v >= 1 and float(v).is_integer(), "a positive integer"),
+    "batch_size": (lambda v: v >= 1 and float(v).is_integer(), "a positive integer"),
+    "layers": (lambda v: v >= 1 and float(v).is_integer(), "a positive integer"),
+    "dropout": (lambda v: 0 <= v < 1, "a number in [0, 1)"),
+}
+
+
+def check_values(name: str, values: Sequence[float] | None) -> list[float]:
+    """Return the values to try for ``name`` (the table's by default), all checked.
+
+    A value is never rounded into range: ``hidden_units=2.7`` is refused, not run
+    with 2 units under the label 2.7.
+
+    Examples
+    --------
+    >>> check_values("batch_size", [0.5])
+    Traceback (most recent call last):
+    ...
+    ValueError: Expected a positive integer for batch_size. Received: 0.5
+    """
+    if name not in TABLE:
+        raise ValueError(
+            f"Expected a hyperparameter from the table ({', '.join(TABLE)}). "
+            f"Received: {name!r}"
+        )
+    values = list(TABLE[name][3] if values is None else values)
+    if not values:
+        raise ValueError(f"Expected values to try for {name!r}. Received: none")
+    rule, words = _RULES[name]
+    for value in values:
+        if not (isinstance(value, (int, float)) and rule(value)):
+            raise ValueError(f"Expected {words} for {name}. Received: {value!r}")
+    return values
 
 
 @dataclass
@@ -102,14 +136,7 @@ def run(
     from axon import diagnostics  # a sibling at level 4: imported on use
     from axon.utils import set_random_seed
 
-    if name not in TABLE:
-        raise ValueError(
-            f"Expected a hyperparameter from the table ({', '.join(TABLE)}). "
-            f"Received: {name!r}"
-        )
-    values = list(TABLE[name][3] if values is None else values)
-    if not values:
-        raise ValueError(f"Expected values to try for {name!r}. Received: none")
+    values = check_values(name, values)  # all of them, before the first run
     x_train, x_test, y_train, y_test = data
     trials = []
     for value in values:
