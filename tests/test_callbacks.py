@@ -123,3 +123,36 @@ def test_bad_arguments() -> None:
 def test_callback_list_rejects_non_callbacks() -> None:
     with pytest.raises(TypeError, match="Callback instances"):
         axon.callbacks.CallbackList([print])  # type: ignore[list-item]
+
+
+def test_callback_names_are_pinned() -> None:
+    assert sorted(axon.callbacks.__all__) == [
+        "BackupAndRestore",
+        "CSVLogger",
+        "Callback",
+        "CallbackList",
+        "EarlyStopping",
+        "EpochLogger",
+        "History",
+        "LambdaCallback",
+        "LearningRateScheduler",
+        "ModelCheckpoint",
+        "ModelLike",
+        "ProgressBar",
+        "ReduceLROnPlateau",
+        "TensorBoard",
+        "TerminateOnNaN",
+    ]
+    for name in axon.callbacks.__all__:
+        assert isinstance(getattr(axon.callbacks, name), type)
+
+
+def test_import_axon_leaves_tensorboard_unloaded() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, axon; print('tensorboard' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "False"

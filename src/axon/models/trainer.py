@@ -84,6 +84,9 @@ class Trainer:
         self._path = "plain"
         self.stop_training = False
         self.history: History | None = None
+        # Where fit resumes, set by BackupAndRestore (Keras's model._initial_epoch).
+        self._initial_epoch: int | None = None
+        self._initial_step = 0
         # Plain JSON facts saved with the model: what a user of the file needs to
         # know (class names, feature names, how inputs are scaled). Not in Keras.
         self.metadata: dict[str, Any] = {}
@@ -307,6 +310,9 @@ class Trainer:
         self.stop_training = False
         logs: dict[str, float] = {}
         callback_list.on_train_begin()
+        resume, self._initial_epoch = self._initial_epoch, None
+        initial_epoch = initial_epoch if resume is None else resume
+        skip, self._initial_step = self._initial_step, 0  # batches already trained
         try:
             # Overflow shows up as a non-finite loss, reported once, not as a storm of
             # NumPy warnings.
@@ -316,7 +322,10 @@ class Trainer:
             ):
                 for epoch in range(initial_epoch, epochs):
                     callback_list.on_epoch_begin(epoch)
-                    logs = self._run_epoch(batcher, epoch, callback_list, interrupted)
+                    logs = self._run_epoch(
+                        batcher, epoch, callback_list, interrupted, skip
+                    )
+                    skip = 0
                     if (
                         x_val is not None
                         and y_val is not None
@@ -339,6 +348,7 @@ class Trainer:
         epoch: int,
         callback_list: CallbackList,
         interrupted: list[bool],
+        skip: int = 0,
     ) -> dict[str, float]:
         totals = [0.0] * (1 + len(self.metrics))
         seen = 0
@@ -350,6 +360,8 @@ class Trainer:
             or type(cb).on_train_batch_end is not Callback.on_train_batch_end
         ]
         for step, (xb, yb) in enumerate(batcher.epoch()):
+            if step < skip:  # trained before the run was interrupted and restored
+                continue
             for cb in hooks:
                 cb.on_train_batch_begin(step)
             loss, output = self._train_step(xb, yb)
