@@ -256,3 +256,18 @@ def test_min_lr_is_reached_as_in_keras_float32(
     callback.on_epoch_end(1, {"loss": 1.0})
     assert model.optimizer.learning_rate == 0.1 + 1e-10
     assert capsys.readouterr().out == ""
+
+
+def test_an_optimizer_on_a_schedule_keeps_it() -> None:
+    schedules = getattr(axon.optimizers, "schedules", None)
+    if schedules is None:
+        pytest.skip("axon.optimizers.schedules is not there yet")
+    rate = schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    model = axon.Sequential([axon.layers.Dense(1, input_shape=(2,))])
+    model.compile(axon.optimizers.SGD(rate), "mse")
+    x, y = np.ones((4, 2)), np.ones((4, 1))
+    reduce = ReduceLROnPlateau("loss", patience=0, min_delta=100)
+    with pytest.raises(TypeError, match="schedule"):  # Keras raises a TypeError too
+        model.fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[reduce])
+    assert model.optimizer is not None
+    assert model.optimizer.learning_rate == pytest.approx(0.1 * 0.5**2)  # 2 steps
