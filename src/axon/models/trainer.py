@@ -22,7 +22,7 @@ from axon.callbacks import CallbackList, EpochLogger, History, ProgressBar
 from axon.callbacks.base import Callback
 from axon.config import Array
 from axon.losses import Loss
-from axon.metrics import Metric
+from axon.metrics import Metric, MetricList
 from axon.models import data
 from axon.optimizers import Optimizer
 
@@ -78,7 +78,7 @@ class Trainer:
     def __init__(self) -> None:
         self.optimizer: Optimizer | None = None
         self.loss: Loss | None = None
-        self.metrics: list[Metric] = []
+        self.metrics = MetricList()
         self._metric_ids: list[Any] = []
         self.compiled = False
         self._path = "plain"
@@ -144,7 +144,7 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         self._metric_ids = list(metrics or [])
-        self.metrics = []
+        self.metrics = MetricList()
         self.compiled = True
         if self.built:
             self._resolve_metrics()
@@ -152,10 +152,17 @@ class Trainer:
     def _resolve_metrics(self) -> None:
         assert self.loss is not None
         width = self.output_shape[-1]
-        self.metrics = [
+        metrics.warn_accuracy_for_regression(self._metric_ids, self.loss.name)
+        self.metrics = MetricList(
             metrics.get(m, self.loss.name, self.loss.target, width)
             for m in self._metric_ids
-        ]
+        )
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """``["loss", *metrics]``, evaluate's order (Keras 3: ``compile_metrics``)."""
+        names = metrics.unique_names(self.metrics or self._metric_ids)
+        return ["loss", *names] if self.compiled else []
 
     def _require_compiled(self, what: str) -> Loss:
         if not self.compiled or self.loss is None:
@@ -350,8 +357,8 @@ class Trainer:
         interrupted: list[bool],
         skip: int = 0,
     ) -> dict[str, float]:
-        totals = [0.0] * (1 + len(self.metrics))
-        seen = 0
+        total, seen = 0.0, 0
+        self.metrics.reset()
         # Batch hooks cost a dict per batch: call them only if someone listens.
         hooks = [
             cb
@@ -368,18 +375,15 @@ class Trainer:
             if not math.isfinite(loss):
                 self._stop_on_non_finite(loss, epoch, step)
                 return {}
-            n = len(xb)
-            totals[0] += loss * n
-            for i, metric in enumerate(self.metrics, start=1):
-                totals[i] += metric(yb, output) * n
-            seen += n
+            total, seen = total + loss * len(xb), seen + len(xb)
+            self.metrics.update(yb, output)
             if hooks:
-                logs = self._logs_from([t / seen for t in totals])
+                logs = self.metrics.logs(total / seen)
                 for cb in hooks:
                     cb.on_train_batch_end(step, logs)
             if interrupted[0] or self.stop_training:
                 break
-        return self._logs_from([t / max(seen, 1) for t in totals])
+        return self.metrics.logs(total / max(seen, 1))
 
     def _stop_on_non_finite(self, loss: float, epoch: int, step: int) -> None:
         self.stop_training = True
@@ -392,12 +396,8 @@ class Trainer:
             stacklevel=3,
         )
 
-    def _logs_from(self, values: Array | list[float]) -> dict[str, float]:
-        names = ["loss", *(m.name for m in self.metrics)]
-        return {name: float(value) for name, value in zip(names, values, strict=False)}
-
     def _log_names(self, with_validation: bool) -> list[str]:
-        names = ["loss", *(m.name for m in self.metrics)]
+        names = self.metrics_names
         return names + [f"val_{n}" for n in names] if with_validation else names
 
     @staticmethod
@@ -412,16 +412,16 @@ class Trainer:
 
     # -- evaluate / predict ---------------------------------------------------------
     def _evaluate_arrays(self, x: Array, y: Array, batch_size: int) -> dict[str, float]:
-        totals = np.zeros(1 + len(self.metrics))
+        total = 0.0
+        self.metrics.reset()  # fresh state: validation never mixes with training
         for rows in data.batches(len(x), batch_size):
             xb, yb = x[rows], y[rows]
             output = self.forward(xb, training=False)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss = self._loss_value(yb, output)
-            totals[0] += loss * len(xb)
-            for i, metric in enumerate(self.metrics, start=1):
-                totals[i] += metric(yb, output) * len(xb)
-        return self._logs_from(totals / len(x))
+            total += loss * len(xb)
+            self.metrics.update(yb, output)
+        return self.metrics.logs(total / len(x))
 
     def evaluate(
         self,
@@ -484,7 +484,7 @@ class Trainer:
                 f"The loss is {loss}; the step was not applied. Check the learning rate "
                 "and the scaling of the inputs."
             )
-        logs = {"loss": loss, **{m.name: m(y, output) for m in self.metrics}}
+        logs = self.metrics.batch(y, output, loss)  # this batch only, as in Keras 3
         return self._format_results(logs, return_dict)
 
     def test_on_batch(

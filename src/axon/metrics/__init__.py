@@ -1,0 +1,246 @@
+"""Metrics as stateful objects: ``update_state`` per batch, ``result`` per epoch.
+
+``fit`` resets each metric at the start of every epoch and ``evaluate`` at its start,
+updates it with every batch and logs ``result()``: the value over every sample seen
+since the reset, as Keras reports it (the AUC of the epoch's predictions, not a mean of
+batch AUCs). Subclass :class:`Metric` for a custom metric.
+
+``"accuracy"`` (or ``"acc"``) in ``compile`` is resolved from the loss: categorical
+accuracy for categorical cross-entropy, sparse categorical accuracy for the sparse
+loss, binary accuracy for binary cross-entropy and, for other losses, binary accuracy
+when the output has one column and categorical accuracy otherwise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from axon.metrics.accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+)
+from axon.metrics.auc import AUC
+from axon.metrics.base import (
+    Mean,
+    MeanMetricWrapper,
+    Metric,
+    Sum,
+    Variable,
+    scalar_result,
+    snake_case,
+)
+from axon.metrics.confusion import Precision, Recall
+from axon.metrics.f_score import F1Score, FBetaScore
+from axon.metrics.regression import (
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    R2Score,
+    RootMeanSquaredError,
+)
+from axon.registry import Registry, build
+
+__all__ = [
+    "AUC",
+    "METRICS",
+    "Accuracy",
+    "BinaryAccuracy",
+    "CategoricalAccuracy",
+    "F1Score",
+    "FBetaScore",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanMetricWrapper",
+    "MeanSquaredError",
+    "Metric",
+    "MetricList",
+    "Precision",
+    "R2Score",
+    "Recall",
+    "RootMeanSquaredError",
+    "SparseCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy",
+    "Sum",
+    "TopKCategoricalAccuracy",
+    "Variable",
+    "get",
+    "resolve_accuracy",
+    "scalar_result",
+    "unique_names",
+    "warn_accuracy_for_regression",
+]
+
+METRICS: Registry[type[Metric]] = Registry("metric")
+
+# Keras 3's names: the class name in snake case and as written, and the short aliases
+# it accepts. "rmse" is not one of them, nor here.
+for _cls, _aliases in [
+    (Accuracy, ("acc",)),
+    (BinaryAccuracy, ()),
+    (CategoricalAccuracy, ()),
+    (SparseCategoricalAccuracy, ()),
+    (TopKCategoricalAccuracy, ()),
+    (SparseTopKCategoricalAccuracy, ()),
+    (AUC, ()),
+    (Precision, ()),
+    (Recall, ()),
+    (F1Score, ()),
+    (FBetaScore, ()),
+    (MeanSquaredError, ("mse", "MSE")),
+    (MeanAbsoluteError, ("mae", "MAE")),
+    (MeanAbsolutePercentageError, ("mape", "MAPE")),
+    (RootMeanSquaredError, ()),
+    (R2Score, ()),
+    (Mean, ()),
+    (Sum, ()),
+]:
+    METRICS.register(snake_case(_cls.__name__), _cls, _cls.__name__, *_aliases)
+
+# Losses for real-valued targets: "accuracy" with one of them is almost always a
+# mistake (it compares targets with thresholded predictions exactly).
+REGRESSION_LOSSES = frozenset(
+    {
+        "mean_squared_error",
+        "mean_absolute_error",
+        "mean_absolute_percentage_error",
+        "mean_squared_logarithmic_error",
+        "huber",
+        "log_cosh",
+    }
+)
+
+
+def resolve_accuracy(
+    loss_name: str, loss_target: str, output_width: int | None, name: str
+) -> Metric:
+    """Pick the accuracy that fits the loss, for ``metrics=['accuracy']``.
+
+    ``loss_target`` is the loss's ``target`` (``"index"`` for sparse labels). Keras 3
+    decides from the shapes alone, and so picks categorical accuracy for a
+    multi-column output trained with binary cross-entropy (multi-label); axon picks
+    binary accuracy there, which is what such a model means by accuracy.
+    """
+    if loss_target == "index":
+        return SparseCategoricalAccuracy(name)
+    if loss_name == "binary_crossentropy" or output_width == 1:
+        return BinaryAccuracy(name)
+    return CategoricalAccuracy(name)
+
+
+def warn_accuracy_for_regression(identifiers: Iterable[Any], loss_name: str) -> None:
+    """Warn when ``"accuracy"`` meets a regression loss: it would report about 0."""
+    asked = [m for m in identifiers if isinstance(m, str) and m in ("accuracy", "acc")]
+    if asked and loss_name in REGRESSION_LOSSES:
+        warnings.warn(
+            f"metrics=[{asked[0]!r}] with loss={loss_name!r}: accuracy counts the "
+            "predictions that, thresholded at 0.5 (or by argmax), equal their targets "
+            "exactly, which real-valued targets almost never do, so it reads 0. For "
+            "regression use metrics=['mae'] or ['mse']; for 0/1 labels use a "
+            "cross-entropy loss, or name the metric, metrics=['binary_accuracy'].",
+            UserWarning,
+            stacklevel=4,  # the user's compile (or fit, when compile came before build)
+        )
+
+
+def get(
+    identifier: str | Metric | type[Metric] | dict[str, Any] | Callable[..., Any],
+    loss_name: str | None = None,
+    loss_target: str = "value",
+    output_width: int | None = None,
+) -> Metric:
+    """Return a metric from a name, a class, a config dict, a function or an instance.
+
+    A name makes a metric called by that name (``"mse"`` logs as ``mse``, as in
+    Keras). ``"accuracy"`` and ``"acc"`` follow the loss when ``loss_name`` is given
+    (as ``compile`` does) and mean :class:`Accuracy` otherwise. A function
+    ``fn(y_true, y_pred)`` returning per-sample values is averaged by
+    :class:`MeanMetricWrapper`.
+
+    Examples
+    --------
+    >>> get("mse").name, type(get("mse")).__name__
+    ('mse', 'MeanSquaredError')
+    >>> type(get("accuracy", "categorical_crossentropy", "one_hot", 3)).__name__
+    'CategoricalAccuracy'
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, str):
+        if identifier in ("accuracy", "acc") and loss_name is not None:
+            return resolve_accuracy(loss_name, loss_target, output_width, identifier)
+        return METRICS.lookup(identifier)(name=identifier)
+    if isinstance(identifier, dict):
+        return build(METRICS, identifier, "metric", "")
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise TypeError(
+        f"Expected a metric name (one of {', '.join(METRICS.names())}), an "
+        "axon.metrics.Metric, or a function fn(y_true, y_pred). "
+        f"Received: metric={identifier!r} of type {type(identifier).__name__}"
+    )
+
+
+def unique_names(items: Iterable[Any]) -> list[str]:
+    """The names the logs use, for metrics or ``compile``'s identifiers.
+
+    A repeated name is numbered, as Keras does.
+
+    Examples
+    --------
+    >>> unique_names([Precision(name="p"), Recall(name="p"), "mse", AUC])
+    ['p', 'p_1', 'mse', 'auc']
+    """
+    seen: dict[str, int] = {}
+    names = []
+    for item in items:
+        if isinstance(item, (Metric, str)):
+            name = item if isinstance(item, str) else item.name
+        elif isinstance(item, type):
+            name = snake_case(item.__name__)
+        else:
+            name = getattr(item, "__name__", type(item).__name__)
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        names.append(f"{name}_{count}" if count else name)
+    return names
+
+
+class MetricList(list[Metric]):
+    """The metrics ``compile`` asked for, reset, updated and read together.
+
+    The trainer's ``model.metrics``: a list, so ``model.metrics[0]`` is the first
+    metric (Keras groups them in one ``CompileMetrics`` object instead).
+    """
+
+    def reset(self) -> None:
+        """Reset every metric (at each epoch's start and each evaluation's)."""
+        for metric in self:
+            metric.reset_state()
+
+    def update(self, y_true: Any, y_pred: Any) -> None:
+        """Add one batch to every metric."""
+        for metric in self:
+            metric.update_state(y_true, y_pred)
+
+    def logs(self, loss: float) -> dict[str, float]:
+        """``{"loss": loss, name: result, ...}``, the names numbered where repeated."""
+        results = [scalar_result(metric) for metric in self]
+        return {
+            "loss": float(loss),
+            **dict(zip(unique_names(self), results, strict=True)),
+        }
+
+    def batch(self, y_true: Any, y_pred: Any, loss: float) -> dict[str, float]:
+        """One batch's logs, from fresh state (``train_on_batch``, as in Keras 3)."""
+        self.reset()
+        self.update(y_true, y_pred)
+        return self.logs(loss)
