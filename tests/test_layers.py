@@ -25,13 +25,41 @@ CASES: dict[str, dict[str, Any]] = {
     "BatchNormalization": {"momentum": 0.9},
     "InputLayer": {"shape": (4,)},
     "Normalization": {"mean": [0.5, -1.0, 2.0, 0.0], "variance": [4.0, 0.25, 1.0, 9.0]},
+    "LayerNormalization": {
+        "gamma_initializer": {
+            "name": "random_uniform",
+            "minval": 0.5,
+            "maxval": 1.5,
+            "seed": 1,
+        },
+        "beta_initializer": {"name": "random_normal", "seed": 2},
+    },
+    "Flatten": {"data_format": "channels_first"},
+    "Reshape": {"target_shape": (2, -1)},
+    "GaussianNoise": {"stddev": 0.3, "seed": 3},
+    "GaussianDropout": {"rate": 0.3, "seed": 3},
+    "AlphaDropout": {"rate": 0.3, "noise_shape": (None, 1, 2), "seed": 3},
+    "Embedding": {"input_dim": 5, "output_dim": 3},
 }
 GRADIENT_CASES = [name for name in CASES if name != "InputLayer"]
 X = np.random.default_rng(0).normal(size=(6, 4)) + 0.1
+# Layers that take other inputs than X: samples of several axes, and integer indices
+# for Embedding (its gradient check then covers the embeddings alone).
+OWN_INPUTS: dict[str, Any] = {
+    "Embedding": np.random.default_rng(3).integers(0, 5, size=(6, 4)),
+    "Flatten": np.random.default_rng(4).normal(size=(6, 2, 3, 2)),
+    **dict.fromkeys(
+        ["LayerNormalization", "GaussianDropout", "AlphaDropout"], X.reshape(6, 2, 2)
+    ),
+}
 
 
 def make(name: str) -> axon.layers.Layer:
     return LAYERS.lookup(name)(**CASES[name])
+
+
+def inputs_for(layer: axon.layers.Layer) -> Any:
+    return OWN_INPUTS.get(type(layer).__name__, X)
 
 
 def test_every_registered_layer_has_a_case() -> None:
@@ -44,12 +72,14 @@ def test_every_registered_layer_has_a_case() -> None:
 def test_every_layer_passes_the_gradient_check(name: str, training: bool) -> None:
     layer = make(name)
     reset = None
-    if isinstance(layer, axon.layers.Dropout):  # the same mask on every pass
+    if hasattr(layer, "rng"):  # Dropout, the noise layers: the same draw every pass
 
         def reset() -> None:
             layer.rng = np.random.default_rng(7)
 
-    errors = check_layer_gradients(layer, X, training=training, before_forward=reset)
+    errors = check_layer_gradients(
+        layer, inputs_for(layer), training=training, before_forward=reset
+    )
     assert errors and max(errors.values()) < 1e-6, errors
 
 
@@ -75,7 +105,8 @@ def test_batch_normalization_without_scale_or_center_passes_the_gradient_check()
 def test_layer_harness(name: str) -> None:
     """Shapes, dtypes, weight counts, config round trip, training versus inference."""
     layer = make(name)
-    y = layer(X, training=False)
+    x = inputs_for(layer)
+    y = layer(x, training=False)
     assert y.shape[0] == len(X) and y.shape[1:] == layer.output_shape
     assert y.dtype == np.float32
     assert all(w.dtype == np.float32 for w in layer.weights)
@@ -85,11 +116,11 @@ def test_layer_harness(name: str) -> None:
     # from_config(get_config()) builds a twin that computes the same thing.
     twin = type(layer).from_config(layer.get_config())
     assert twin.get_config() == layer.get_config()
-    twin.ensure_built(X.shape[1:])
+    twin.ensure_built(x.shape[1:])
     twin.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(twin(X, training=False), y)
+    np.testing.assert_array_equal(twin(x, training=False), y)
     # A training pass runs and gives an output of the same shape.
-    assert layer(X, training=True).shape == y.shape
+    assert layer(x, training=True).shape == y.shape
 
 
 def test_dropout_is_inverted_in_training_and_identity_at_inference() -> None:

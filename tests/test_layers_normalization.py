@@ -263,3 +263,122 @@ def test_adapt_refuses_batches_that_do_not_match_the_built_layer() -> None:
     seq.adapt(np.ones((2, 5, 3)))
     seq.adapt(RNG.normal(size=(2, 7, 3)))
     assert seq.state["mean"].shape == (3,)
+
+
+# -- LayerNormalization -------------------------------------------------------------------
+def test_layer_normalization_standardises_each_sample_alone() -> None:
+    x = RNG.normal(size=(6, 8)) * np.arange(1, 7)[:, None] + np.arange(6)[:, None]
+    layer = axon.layers.LayerNormalization(epsilon=1e-6)
+    y = layer(x)
+    np.testing.assert_allclose(y.mean(axis=1), 0, atol=1e-5)
+    np.testing.assert_allclose(y.std(axis=1), 1, rtol=1e-4)
+    # Per sample: the first row alone gives the same result; training changes nothing.
+    np.testing.assert_allclose(layer(x[:1]), y[:1], rtol=1e-6)
+    np.testing.assert_array_equal(layer(x, training=True), y)
+    assert layer.weight_order == ["gamma", "beta"] and not layer.state
+
+
+def test_layer_normalization_adds_epsilon_to_the_variance() -> None:
+    x = np.array([[1.0, 3.0]])  # mean 2, variance 1
+    y = axon.layers.LayerNormalization(epsilon=0.25)(x)
+    np.testing.assert_allclose(y, [[-1 / np.sqrt(1.25), 1 / np.sqrt(1.25)]], rtol=1e-6)
+
+
+def test_layer_normalization_scales_and_shifts() -> None:
+    layer = axon.layers.LayerNormalization()
+    layer.ensure_built((2,))
+    layer.set_weights([np.array([2.0, 3.0]), np.array([10.0, -1.0])])
+    y = layer(np.array([[1.0, 3.0]]))
+    s = 1 / np.sqrt(1 + 1e-3)
+    np.testing.assert_allclose(y, [[10 - 2 * s, -1 + 3 * s]], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("axis", "gamma_shape", "reduce"),
+    [(-1, (5,), (2,)), (2, (5,), (2,)), ([1, 2], (4, 5), (1, 2)), (1, (4,), (1,))],
+)
+def test_layer_normalization_axes(axis: Any, gamma_shape: Any, reduce: Any) -> None:
+    x = RNG.normal(size=(3, 4, 5)) * 4 + 2
+    layer = axon.layers.LayerNormalization(axis=axis, epsilon=1e-6)
+    y = layer(x)
+    assert layer.params["gamma"].shape == gamma_shape == layer.params["beta"].shape
+    np.testing.assert_allclose(y.mean(axis=reduce), 0, atol=1e-5)
+    np.testing.assert_allclose(y.var(axis=reduce), 1, rtol=1e-4)
+    assert layer.get_config()["axis"] == axis
+
+
+@pytest.mark.usefixtures("float64")
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"axis": [1, 2]}, {"axis": 1}, {"center": False}, {"scale": False}],
+)
+def test_layer_normalization_gradient_check_on_every_path(kwargs: Any) -> None:
+    layer = axon.layers.LayerNormalization(
+        **kwargs,
+        gamma_initializer={"name": "random_uniform", "minval": 0.5, "maxval": 2},
+    )
+    errors = check_layer_gradients(layer, RNG.normal(size=(3, 4, 5)))
+    assert max(errors.values()) < 1e-7, errors
+    layer.needs_input_gradient = False
+    layer.forward(RNG.normal(size=(3, 4, 5)))
+    assert layer.backward(np.ones((3, 4, 5))) is None
+
+
+def test_layer_normalization_without_center_and_scale_has_no_weights() -> None:
+    layer = axon.layers.LayerNormalization(center=False, scale=False)
+    y = layer(np.array([[1.0, 3.0]]))
+    assert layer.count_params() == 0
+    np.testing.assert_allclose(np.abs(y), 1 / np.sqrt(1.001), rtol=1e-6)
+
+
+def test_layer_normalization_in_a_model_trains_saves_and_loads(tmp_path: Path) -> None:
+    x = RNG.normal(size=(32, 6))
+    y = x[:, :1] * 2
+    model = axon.Sequential(
+        [
+            axon.layers.Dense(8, activation="tanh"),
+            axon.layers.Reshape((2, 4)),
+            axon.layers.LayerNormalization(),
+            axon.layers.Flatten(),
+            axon.layers.Dense(1),
+        ]
+    )
+    model.build((6,))
+    model.compile(optimizer=axon.optimizers.Adam(0.01), loss="mse")
+    history = model.fit(x, y, epochs=20, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert not np.array_equal(model.layers[2].params["gamma"], np.ones((4,)))
+    model.save(tmp_path / "ln.axon")
+    loaded = axon.models.load_model(tmp_path / "ln.axon")
+    assert loaded.get_config() == model.get_config()
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("factory", "error", "message"),
+    [
+        (lambda: axon.layers.LayerNormalization(axis=None), TypeError, "axis=None"),
+        (lambda: axon.layers.LayerNormalization(axis=[]), TypeError, r"axis=\[\]"),
+        (lambda: axon.layers.LayerNormalization(axis="1"), TypeError, "axis='1'"),
+        (lambda: axon.layers.LayerNormalization(epsilon=0), ValueError, "epsilon=0"),
+        (lambda: axon.layers.LayerNormalization(epsilon=True), ValueError, "epsilon"),
+        (
+            lambda: axon.layers.LayerNormalization(gamma_initializer="one"),
+            ValueError,
+            "ones",
+        ),
+    ],
+)
+def test_layer_normalization_bad_arguments(
+    factory: Any, error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        factory()
+
+
+@pytest.mark.parametrize(("axis", "message"), [(0, "batch axis"), (3, r"\[-3, 3\)")])
+def test_layer_normalization_axes_are_checked_on_build(axis: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        axon.layers.LayerNormalization(axis=axis)(np.ones((2, 3, 4)))

@@ -5,20 +5,30 @@ from axon.layers.base import LAYERS, Layer
 from axon.layers.batch_normalization import BatchNormalization
 from axon.layers.dense import Dense
 from axon.layers.dropout import Dropout
+from axon.layers.embedding import Embedding
 from axon.layers.input_layer import Input, InputLayer
-from axon.layers.normalization import Normalization
+from axon.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from axon.layers.normalization import LayerNormalization, Normalization
+from axon.layers.reshaping import Flatten, Reshape
 
 __all__ = [
     "LAYERS",
     "Activation",
+    "AlphaDropout",
     "BatchNormalization",
     "Dense",
     "Dropout",
+    "Embedding",
+    "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
     "Input",
     "InputLayer",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "Normalization",
     "ReLU",
+    "Reshape",
     "Softmax",
 ]

@@ -303,3 +303,155 @@ class Normalization(Layer):
             else self.variance_arg.tolist(),
             "invert": self.invert,
         }
+
+
+@LAYERS.decorator("LayerNormalization")
+class LayerNormalization(Layer):
+    """Normalise each sample over its feature axes, then scale and shift it (Ba et al.).
+
+    Unlike BatchNormalization, the statistics are each sample's own, so training and
+    inference compute the same thing. Over the ``m`` entries of a sample's ``axis``::
+
+        mu = mean(x),  var = mean((x - mu)^2)
+        x_hat = (x - mu) * s,  s = 1 / sqrt(var + epsilon)
+        y = gamma * x_hat + beta
+
+    Backward, with ``g = dL/dy`` and ``d = g * gamma``, means over the same entries::
+
+        dL/dgamma = sum(g * x_hat),  dL/dbeta = sum(g)      # over the other axes
+        dL/dx = s * (d - mean(d) - x_hat * mean(d * x_hat))
+
+    Parameters
+    ----------
+    axis : int or list of int
+        The axes to normalise over, counting the batch axis as Keras does; ``gamma``
+        and ``beta`` span them. Default ``-1``, the last axis.
+    epsilon : float
+        Added to the variance; Keras's default ``1e-3``.
+    center, scale : bool
+        Whether to add ``beta`` and to multiply by ``gamma``.
+    beta_initializer, gamma_initializer : str or Initializer
+        Defaults ``"zeros"`` and ``"ones"``.
+
+    Notes
+    -----
+    Keras's regularizer and constraint arguments, and its deprecated
+    ``rms_scaling``, are not accepted.
+
+    Examples
+    --------
+    >>> import numpy as np, axon
+    >>> layer = axon.layers.LayerNormalization()
+    >>> layer(np.array([[1.0, 3.0], [0.0, 10.0]])).round(4)
+    array([[-0.9995,  0.9995],
+           [-1.    ,  1.    ]], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        axis: int | list[int] = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: str | initializers.Initializer = "zeros",
+        gamma_initializer: str | initializers.Initializer = "ones",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if axis is None or as_axes(axis) == ():
+            raise TypeError(
+                f"Expected an int or a non-empty list of ints. Received: axis={axis!r}"
+            )
+        self.axis: int | list[int] = (
+            list(as_axes(axis)) if isinstance(axis, (list, tuple)) else int(axis)
+        )
+        if (
+            isinstance(epsilon, bool)
+            or not isinstance(epsilon, (int, float))
+            or not epsilon > 0
+        ):
+            raise ValueError(
+                f"Expected a positive float. Received: epsilon={epsilon!r}"
+            )
+        self.epsilon = float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+
+    def build(
+        self, input_shape: tuple[int, ...], rng: np.random.Generator
+    ) -> tuple[int, ...]:
+        ndim = len(input_shape) + 1
+        self.axes = resolve_axes(as_axes(self.axis), ndim, "LayerNormalization")
+        self.other = tuple(d for d in range(ndim) if d not in self.axes)
+        shape = tuple(input_shape[d - 1] for d in self.axes)
+        # gamma and beta reshaped to broadcast against one sample.
+        self.broadcast = tuple(
+            size if d in self.axes else 1 for d, size in enumerate(input_shape, 1)
+        )
+        if self.scale:
+            self.add_weight("gamma", shape, self.gamma_initializer, rng)
+        if self.center:
+            self.add_weight("beta", shape, self.beta_initializer, rng)
+        return input_shape
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        shape, dtype, axes = x.shape, x.dtype, self.axes
+        stats_shape = tuple(1 if d in axes else n for d, n in enumerate(shape))
+        stats = self.buffer("stats", stats_shape, dtype)  # mu, then s
+        np.mean(x, axis=axes, keepdims=True, out=stats)
+        x_hat = np.subtract(x, stats, out=self.buffer("x_hat", shape, dtype))
+        squares = np.multiply(x_hat, x_hat, out=self.buffer("work", shape, dtype))
+        np.mean(squares, axis=axes, keepdims=True, out=stats)  # var
+        stats += config.constant(self.epsilon, dtype)
+        np.sqrt(stats, out=stats)
+        self.inv_std = np.reciprocal(stats, out=stats)
+        self.x_hat = np.multiply(x_hat, self.inv_std, out=x_hat)
+        if not (self.scale or self.center):
+            return self.x_hat
+        y = self.buffer("y", shape, dtype)
+        if self.scale:
+            np.multiply(x_hat, self.params["gamma"].reshape(self.broadcast), out=y)
+        else:
+            np.copyto(y, x_hat)
+        if self.center:
+            y += self.params["beta"].reshape(self.broadcast)
+        return y
+
+    def backward(self, grad_output: Array) -> Array | None:
+        g, x_hat, axes = grad_output, self.x_hat, self.axes
+        # Not forward's "work": the gradient returned must outlive a next forward.
+        work = self.buffer("grad_input", g.shape, g.dtype)
+        if self.scale:  # dL/dgamma = sum(g * x_hat) over the other axes
+            np.multiply(g, x_hat, out=work)
+            self.grads["gamma"][...] = work.sum(axis=self.other).reshape(
+                self.grads["gamma"].shape
+            )
+        if self.center:
+            self.grads["beta"][...] = g.sum(axis=self.other).reshape(
+                self.grads["beta"].shape
+            )
+        if not self.needs_input_gradient:
+            return None
+        if self.scale:
+            g *= self.params["gamma"].reshape(self.broadcast)  # d = g * gamma
+        # dL/dx = s * (d - mean(d) - x_hat * mean(d * x_hat))
+        mean_d = g.mean(axis=axes, keepdims=True)
+        np.multiply(g, x_hat, out=work)
+        mean_d_x_hat = work.mean(axis=axes, keepdims=True)
+        grad_input = np.multiply(x_hat, mean_d_x_hat, out=work)
+        np.subtract(g, grad_input, out=grad_input)
+        grad_input -= mean_d
+        grad_input *= self.inv_std
+        return grad_input
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+        }
