@@ -152,10 +152,11 @@ class Trainer:
     def _resolve_metrics(self) -> None:
         assert self.loss is not None
         width = self.output_shape[-1]
-        metrics.warn_accuracy_for_regression(self._metric_ids, self.loss.name)
+        # the class's registered name: a user may name a loss instance anything
+        name = getattr(type(self.loss), "registered_name", None) or self.loss.name
+        metrics.warn_accuracy_for_regression(self._metric_ids, name)
         self.metrics = MetricList(
-            metrics.get(m, self.loss.name, self.loss.target, width)
-            for m in self._metric_ids
+            metrics.get(m, name, self.loss.target, width) for m in self._metric_ids
         )
 
     @property
