@@ -213,6 +213,16 @@ def test_configs_round_trip() -> None:
         assert type(metric).from_config(config).get_config() == config
 
 
+def test_serialize_round_trips_objects_and_keeps_names() -> None:
+    auc = metrics.AUC(curve="PR", num_thresholds=50, name="pr")
+    restored = metrics.get(metrics.serialize(auc))
+    assert type(restored) is metrics.AUC and restored.get_config() == auc.get_config()
+    assert metrics.serialize("mse") == "mse"
+    assert metrics.serialize(metrics.get("mse"))["class_name"] == "MeanSquaredError"  # type: ignore[index]
+    with pytest.raises(ValueError, match="register its class"):
+        metrics.serialize(metrics.MeanMetricWrapper(np.abs))
+
+
 # -- names ----------------------------------------------------------------------------
 def test_get_accepts_keras_names_and_aliases() -> None:
     for name, kind in [

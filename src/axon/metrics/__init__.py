@@ -73,6 +73,7 @@ __all__ = [
     "get",
     "resolve_accuracy",
     "scalar_result",
+    "serialize",
     "unique_names",
     "warn_accuracy_for_regression",
 ]
@@ -178,6 +179,9 @@ def get(
         if identifier in ("accuracy", "acc") and loss_name is not None:
             return resolve_accuracy(loss_name, loss_target, output_width, identifier)
         return METRICS.lookup(identifier)(name=identifier)
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        cls = METRICS.lookup(str(identifier["class_name"]))
+        return cls.from_config(dict(identifier.get("config") or {}))
     if isinstance(identifier, dict):
         return build(METRICS, identifier, "metric", "")
     if callable(identifier):
@@ -187,6 +191,34 @@ def get(
         "axon.metrics.Metric, or a function fn(y_true, y_pred). "
         f"Received: metric={identifier!r} of type {type(identifier).__name__}"
     )
+
+
+def serialize(metric: Any) -> str | dict[str, Any]:
+    """A ``compile`` metric as JSON that :func:`get` turns back into it.
+
+    A name stays a name; a metric object becomes ``{"class_name": ..., "config":
+    metric.get_config()}``, its class looked up in :data:`METRICS` (register a custom
+    metric's class there to save it).
+
+    Examples
+    --------
+    >>> serialize(AUC(curve="PR", name="pr"))["config"]["curve"]
+    'PR'
+    >>> get(serialize(AUC(curve="PR", name="pr"))).name
+    'pr'
+    """
+    if isinstance(metric, str):
+        return metric
+    names = [n for n in METRICS if METRICS.lookup(n) is type(metric)]
+    names.sort(
+        key=lambda n: n != type(metric).__name__
+    )  # "MeanSquaredError", not "MSE"
+    if not isinstance(metric, Metric) or not names:
+        raise ValueError(
+            f"Cannot save the metric {metric!r}: register its class first, "
+            "axon.metrics.METRICS.register(name, cls)"
+        )
+    return {"class_name": names[0], "config": metric.get_config()}
 
 
 def unique_names(items: Iterable[Any]) -> list[str]:
