@@ -188,14 +188,14 @@ def test_flatten_and_reshape_match_keras(ours: Any, theirs: Any, shape: Any) -> 
 
 
 # -- noise layers -----------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("name", "kwargs"),
-    [
-        ("GaussianNoise", {"stddev": 0.5}),
-        ("GaussianDropout", {"rate": 0.4}),
-        ("AlphaDropout", {"rate": 0.4}),
-    ],
-)
+NOISE = [
+    ("GaussianNoise", {"stddev": 0.5}),
+    ("GaussianDropout", {"rate": 0.4}),
+    ("AlphaDropout", {"rate": 0.4}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), NOISE)
 def test_noise_layers_are_the_identity_at_inference_as_in_keras(
     name: str, kwargs: dict[str, Any]
 ) -> None:
@@ -208,14 +208,7 @@ def test_noise_layers_are_the_identity_at_inference_as_in_keras(
     np.testing.assert_array_equal(ours(x), x)
 
 
-@pytest.mark.parametrize(
-    ("name", "kwargs"),
-    [
-        ("GaussianNoise", {"stddev": 0.5}),
-        ("GaussianDropout", {"rate": 0.4}),
-        ("AlphaDropout", {"rate": 0.4}),
-    ],
-)
+@pytest.mark.parametrize(("name", "kwargs"), NOISE)
 def test_noise_layers_draw_keras_distributions_in_training(
     name: str, kwargs: dict[str, Any]
 ) -> None:
