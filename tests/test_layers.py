@@ -21,6 +21,8 @@ CASES: dict[str, dict[str, Any]] = {
     "LeakyReLU": {"negative_slope": 0.1},
     "ReLU": {},
     "Softmax": {},
+    "ELU": {"alpha": 0.5},
+    "PReLU": {"alpha_initializer": {"name": "random_normal", "seed": 5}},
     "Dropout": {"rate": 0.4, "seed": 3},
     "BatchNormalization": {"momentum": 0.9},
     "InputLayer": {"shape": (4,)},

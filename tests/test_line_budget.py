@@ -17,7 +17,9 @@ PERIPHERY = {"plot.py", "report.py", "diagnostics.py", "sweep.py", "cli"}
 # Raised from 4,800 (4,587 used) for the Keras toolbox of the functional-API issue:
 # graph models, ~15 activations, ~10 losses, stateful metrics, 7 optimizers and
 # schedules, regularizers, ~12 layers and ~7 callbacks, each about 30-150 lines.
-CORE_BUDGET = 9_000
+# Raised to 9,300 by the activations (+900: thirteen more functions with their
+# derivatives and formulas, erf for the exact GELU, the PReLU and ELU layers).
+CORE_BUDGET = 9_300
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

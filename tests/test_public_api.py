@@ -61,6 +61,39 @@ def test_keras_names_used_by_the_tutorial_exist() -> None:
             obj = getattr(obj, part)
 
 
+ACTIVATION_NAMES = [
+    "elu",
+    "exponential",
+    "gelu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "mish",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+]
+
+
+def test_keras_activations_and_activation_layers_exist() -> None:
+    """Keras 3's activation names, as functions and registered names, and layers."""
+    for name in ACTIVATION_NAMES:
+        assert callable(getattr(axon.activations, name)), name
+        assert name in axon.activations.ACTIVATIONS, name
+    for name in ("Activation", "ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"):
+        assert name in axon.layers.__all__ and hasattr(axon.layers, name), name
+
+
 def test_import_axon_loads_no_heavy_optional_dependency() -> None:
     heavy = "('matplotlib', 'sklearn', 'dask', 'rich', 'pandas')"
     code = f"import sys, axon; print(sorted(m for m in {heavy} if m in sys.modules))"

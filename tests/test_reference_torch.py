@@ -29,8 +29,29 @@ FAMILY: list[tuple[Any, Callable[[Any], Any]]] = [
     ({"name": "leaky_relu", "negative_slope": 0.3}, lambda z: F.leaky_relu(z, 0.3)),
     ({"name": "leaky_relu", "negative_slope": 1.5}, lambda z: F.leaky_relu(z, 1.5)),
     ("linear", lambda z: z),
+    ("relu6", F.relu6),
+    # F.hardsigmoid's float64 gradient multiplies by float32's 1/6 (3e-8 off); this is
+    # the same function, with the same flat kinks, in exact arithmetic.
+    ("hard_sigmoid", lambda z: F.relu6(z + 3) / 6),
+    ("hard_silu", F.hardswish),
+    ("elu", F.elu),
+    ({"name": "elu", "alpha": 0.5}, lambda z: F.elu(z, 0.5)),
+    ("selu", F.selu),
+    ({"name": "relu", "max_value": 4.0}, lambda z: F.hardtanh(z, 0.0, 4.0)),
+    (  # relu(z, a, m, t): PyTorch's leaky_relu kink at t and hardtanh's cap at m
+        {"name": "relu", "negative_slope": 0.1, "max_value": 4.0, "threshold": 1.0},
+        lambda z: torch.where(z > 1, F.hardtanh(z, 1.0, 4.0), 0.1 * (z - 1)),
+    ),
+    ("gelu", F.gelu),
+    ({"name": "gelu", "approximate": True}, lambda z: F.gelu(z, approximate="tanh")),
+    ("silu", F.silu),
+    ("softplus", lambda z: torch.logaddexp(z, torch.zeros_like(z))),  # exact above 20
+    ("softsign", F.softsign),
+    ("mish", F.mish),
+    ("sigmoid", torch.sigmoid),
+    ("tanh", torch.tanh),
 ]
-KINKS = (0.0,)
+KINKS = (0.0, -3.0, 1.0, 3.0, 4.0, 6.0)
 
 
 def random_network(
@@ -148,3 +169,65 @@ def test_one_leaky_relu_neuron_at_zero_moves_by_its_slope() -> None:
     kernel, bias = (a - b for a, b in zip(model.get_weights(), before, strict=True))
     np.testing.assert_allclose(kernel, [[0.02]], rtol=0, atol=1e-15)
     np.testing.assert_allclose(bias, [0.02], rtol=0, atol=1e-15)
+
+
+# Activation layers between two linear Dense layers, beside PyTorch; the alphas of
+# PReLU are weights, so they take the step too.
+LAYERS: list[tuple[Callable[[], Any], Callable[[Any, list[Any]], Any], list[Any]]] = [
+    (lambda: axon.layers.ReLU(), lambda z, w: F.relu(z), []),
+    (
+        lambda: axon.layers.ReLU(max_value=4.0, negative_slope=0.1, threshold=1.0),
+        lambda z, w: torch.where(z > 1, F.hardtanh(z, 1.0, 4.0), 0.1 * (z - 1)),
+        [],
+    ),
+    (lambda: axon.layers.LeakyReLU(0.3), lambda z, w: F.leaky_relu(z, 0.3), []),
+    (lambda: axon.layers.ELU(0.5), lambda z, w: F.elu(z, 0.5), []),
+    (
+        lambda: axon.layers.PReLU(
+            alpha_initializer={"name": "constant", "value": 0.25}
+        ),
+        lambda z, w: F.prelu(z, w[0]),
+        [np.full(5, 0.25)],
+    ),
+    (  # one alpha for every unit: PyTorch's PReLU(num_parameters=1)
+        lambda: axon.layers.PReLU(
+            alpha_initializer={"name": "constant", "value": -0.5}, shared_axes=[1]
+        ),
+        lambda z, w: F.prelu(z, w[0]),
+        [np.full(1, -0.5)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "function", "extra"), LAYERS)
+@pytest.mark.parametrize("seed", range(5))
+def test_activation_layers_take_the_same_step_as_pytorch(
+    make: Callable[[], Any],
+    function: Callable[[Any, list[Any]], Any],
+    extra: list[np.ndarray],
+    seed: int,
+) -> None:
+    rng = np.random.default_rng(seed)
+    first = rng.integers(-2, 3, size=(4, 5)).astype(np.float64)
+    second = rng.integers(-2, 3, size=(5, 2)).astype(np.float64)
+    x = rng.integers(-2, 3, size=(8, 4)).astype(np.float64)
+    x[0] = 0.0
+    y = rng.normal(size=(8, 2))
+    axon.config.set_floatx("float64")
+    model = axon.Sequential(
+        [axon.layers.Input((4,)), axon.layers.Dense(5), make(), axon.layers.Dense(2)]
+    )
+    model.compile(optimizer=axon.optimizers.SGD(LEARNING_RATE), loss="mse")
+    weights = [first, np.zeros(5), *extra, second, np.zeros(2)]
+    model.set_weights(weights)
+    loss = model.train_on_batch(x, y)
+    params = [torch.tensor(w, requires_grad=True) for w in weights]
+    z = torch.tensor(x) @ params[0] + params[1]
+    assert int((z == 0).sum()) > 0
+    h = function(z, params[2 : 2 + len(extra)]) @ params[-2] + params[-1]
+    torch_loss = ((h - torch.tensor(y)) ** 2).mean()
+    torch_loss.backward()
+    assert loss == pytest.approx(float(torch_loss.detach()), abs=1e-10)
+    for ours, param in zip(model.get_weights(), params, strict=True):
+        expected = (param - LEARNING_RATE * param.grad).detach().numpy()
+        np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-10)

@@ -1,6 +1,6 @@
 """Layers: Dense, Activation, Dropout, BatchNormalization and the input placeholder."""
 
-from axon.layers.activation import Activation, LeakyReLU, ReLU, Softmax
+from axon.layers.activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from axon.layers.base import LAYERS, Layer
 from axon.layers.batch_normalization import BatchNormalization
 from axon.layers.dense import Dense
@@ -9,9 +9,11 @@ from axon.layers.embedding import Embedding
 from axon.layers.input_layer import Input, InputLayer
 from axon.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
 from axon.layers.normalization import LayerNormalization, Normalization
+from axon.layers.prelu import PReLU
 from axon.layers.reshaping import Flatten, Reshape
 
 __all__ = [
+    "ELU",
     "LAYERS",
     "Activation",
     "AlphaDropout",
@@ -28,6 +30,7 @@ __all__ = [
     "LayerNormalization",
     "LeakyReLU",
     "Normalization",
+    "PReLU",
     "ReLU",
     "Reshape",
     "Softmax",

@@ -66,21 +66,89 @@ class LeakyReLU(Activation):
 
 @LAYERS.decorator("ReLU")
 class ReLU(Activation):
-    """ReLU as a layer: ``y = max(0, x)``."""
+    """ReLU as a layer, with Keras's options (see :class:`axon.activations.ReLU`).
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__("relu", **kwargs)
+    ``y = min(x, max_value)`` above ``threshold`` and ``negative_slope * (x -
+    threshold)`` at and below it; the defaults give ``y = max(0, x)``.
+
+    Parameters
+    ----------
+    max_value : float, optional
+        The cap (``>= 0``); ``None`` for none.
+    negative_slope : float
+        The slope at and below the threshold (``>= 0``).
+    threshold : float
+        Where the unit switches on (``>= 0``).
+
+    Examples
+    --------
+    >>> import numpy as np, axon
+    >>> axon.layers.ReLU(max_value=5.0)(np.array([[-10.0, 0.0, 5.0, 10.0]]))
+    array([[0., 0., 5., 5.]], dtype=float32)
+    """
+
+    def __init__(
+        self,
+        max_value: float | None = None,
+        negative_slope: float = 0.0,
+        threshold: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        function = activations.ReLU(negative_slope, max_value, threshold)
+        super().__init__(function, **kwargs)
 
     def get_config(self) -> dict[str, Any]:
-        return Layer.get_config(self)
+        function = self.activation
+        assert isinstance(function, activations.ReLU)
+        return {
+            **Layer.get_config(self),
+            "max_value": function.max_value,
+            "negative_slope": function.negative_slope,
+            "threshold": function.threshold,
+        }
+
+
+@LAYERS.decorator("ELU")
+class ELU(Activation):
+    """ELU as a layer: ``y = x if x > 0 else alpha (e^x - 1)``.
+
+    Parameters
+    ----------
+    alpha : float
+        The negative side's scale (Keras's default 1.0).
+    """
+
+    def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(activations.ELU(alpha), **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        function = self.activation
+        assert isinstance(function, activations.ELU)
+        return {**Layer.get_config(self), "alpha": function.alpha}
 
 
 @LAYERS.decorator("Softmax")
 class Softmax(Activation):
-    """Softmax over the last axis as a layer."""
+    """Softmax along ``axis`` (the last by default) as a layer.
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__("softmax", **kwargs)
+    Fused with categorical cross-entropy as an output layer, it must run over the
+    last axis, which the loss's gradient assumes; another axis is refused there.
+    """
+
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        super().__init__(activations.Softmax(axis), **kwargs)
+
+    def backward_from_logits(self, grad_logits: Array) -> Array | None:
+        axis = self.activation.get_config().get("axis", -1)
+        if axis not in (-1, grad_logits.ndim - 1):
+            raise ValueError(
+                "Expected softmax over the last axis before a cross-entropy loss, "
+                f"whose gradient assumes it. Received: axis={axis}"
+            )
+        return grad_logits
 
     def get_config(self) -> dict[str, Any]:
-        return Layer.get_config(self)
+        return {
+            **Layer.get_config(self),
+            "axis": self.activation.get_config().get("axis", -1),
+        }
