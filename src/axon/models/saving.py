@@ -129,7 +129,7 @@ def _document(model: Any, kind: str) -> dict[str, Any]:
     }
     if optimizer is not None:
         document["compile"] = {
-            "optimizer": {"name": optimizer.name, **optimizer.get_config()},
+            "optimizer": optimizers.serialize(optimizer),  # a schedule as its config
             "optimizer_iterations": optimizer.iterations,
             "loss": losses.serialize(model.loss),
             "metrics": [m if isinstance(m, str) else m.name for m in model._metric_ids],

@@ -231,6 +231,7 @@ class Trainer:
         n_features = self.input_shape[0] if self.input_shape else None
         x = data.as_inputs(x, n_features, names[0])
         self._build_from_data(x)
+        self.optimizer.set_variables_from_views(self.parameters, self.layers)  # type: ignore[union-attr]
         if not self.metrics and self._metric_ids:
             self._resolve_metrics()
         y = data.as_targets(y, loss, self.output_shape[-1], names[1])

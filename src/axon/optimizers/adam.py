@@ -1,4 +1,4 @@
-"""Adam (Kingma & Ba, 2015, arXiv:1412.6980), in Keras's epsilon-hat form."""
+"""Adam (Kingma & Ba, 2015, arXiv:1412.6980) in Keras's epsilon-hat form, and AdamW."""
 
 from __future__ import annotations
 
@@ -19,55 +19,107 @@ class Adam(Optimizer):
 
         m <- beta_1 m + (1 - beta_1) g
         v <- beta_2 v + (1 - beta_2) g^2
+        v_hat <- max(v_hat, v)            (amsgrad=True, Reddi et al., 2018; then v = v_hat)
         alpha = learning_rate * sqrt(1 - beta_2^t) / (1 - beta_1^t)
         w <- w - alpha m / (sqrt(v) + epsilon)
 
     This is the form Keras uses (epsilon is added after the bias correction is folded
     into ``alpha``), with Keras's defaults; PyTorch adds epsilon to the corrected
-    ``sqrt(v_hat)``, which differs slightly while ``v`` is small.
+    ``sqrt(v_hat)``, which differs slightly while ``v`` is small. The shared
+    arguments (``weight_decay``, ``clipnorm``...) are described on ``Optimizer``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([1.0, -1.0])
+    >>> Adam(learning_rate=0.1).apply(w, np.array([0.5, -2.0])); w.round(4)
+    array([ 0.9, -0.9])
     """
 
     name = "adam"
-    slot_names = ("m", "v")
 
     def __init__(
         self,
-        learning_rate: float = 0.001,
+        learning_rate: Any = 0.001,
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, **kwargs)
         self.beta_1 = check_fraction(beta_1, "beta_1")
         self.beta_2 = check_fraction(beta_2, "beta_2")
         self.epsilon = check_positive(epsilon, "epsilon")
+        self.amsgrad = bool(amsgrad)
+        self.slot_names = ("m", "v", "velocity_hat") if self.amsgrad else ("m", "v")
 
-    def update(self, params: Array, grads: Array) -> None:
+    def update(self, params: Array, grads: Array, lr: float) -> None:
         t = self.iterations
-        m, v, tmp = self.slots["m"], self.slots["v"], self.scratch
-        dtype = params.dtype
+        m, v, dtype = self.slots["m"], self.slots["v"], params.dtype
+        tmp = self._work[0]
         b1, b2 = constant(self.beta_1, dtype), constant(self.beta_2, dtype)
-        # m = b1 m + (1 - b1) g, written as m = b1 (m - g) + g: no scratch needed.
+        # m = b1 (m - g) + g and v = b2 (v - g^2) + g^2, axon's arithmetic since its
+        # first Adam, kept so that saved runs go on bit for bit. Keras writes
+        # m += (g - m)(1 - b1), as the newer optimizers here do, which keeps more
+        # digits of v in float32 (design note 18).
         m -= grads
         m *= b1
         m += grads
-        np.multiply(grads, grads, out=tmp)  # v = b2 (v - g^2) + g^2
+        np.multiply(grads, grads, out=tmp)
         v -= tmp
         v *= b2
         v += tmp
-        alpha = (
-            self.learning_rate * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
-        )
+        if self.amsgrad:
+            v = np.maximum(
+                self.slots["velocity_hat"], v, out=self.slots["velocity_hat"]
+            )
+        alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         np.sqrt(v, out=tmp)
         tmp += constant(self.epsilon, dtype)
         np.divide(m, tmp, out=tmp)
         tmp *= np.asarray(alpha, dtype=dtype)
         params -= tmp
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "beta_1": self.beta_1,
-            "beta_2": self.beta_2,
-            "epsilon": self.epsilon,
-        }
+
+@OPTIMIZERS.decorator("adamw")
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019, arXiv:1711.05101).
+
+    Before each Adam step, ``w <- w - learning_rate * weight_decay * w`` for every
+    weight not excluded with ``exclude_from_weight_decay``. Keras's default
+    ``weight_decay=0.004``; ``None`` is refused, as in Keras.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([1.0])
+    >>> AdamW(learning_rate=0.1, weight_decay=0.5).apply(w, np.array([0.0])); w
+    array([0.95])
+    """
+
+    name = "adamw"
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if weight_decay is None:
+            raise ValueError(
+                "Expected a non-negative float. Received: weight_decay=None"
+            )
+        super().__init__(
+            learning_rate,
+            beta_1,
+            beta_2,
+            epsilon,
+            amsgrad,
+            weight_decay=weight_decay,
+            **kwargs,
+        )

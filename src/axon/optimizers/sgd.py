@@ -31,16 +31,22 @@ class SGD(Optimizer):
     name = "sgd"
 
     def __init__(
-        self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False
+        self,
+        learning_rate: Any = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, **kwargs)
+        # Keras takes momentum in [0, 1]; 1 never forgets, so axon keeps [0, 1).
         self.momentum = check_fraction(momentum, "momentum")
         self.nesterov = bool(nesterov)
         self.slot_names = ("momentum",) if self.momentum else ()
 
-    def update(self, params: Array, grads: Array) -> None:
+    def update(self, params: Array, grads: Array, lr: float) -> None:
         dtype = params.dtype
-        step = np.multiply(grads, constant(self.learning_rate, dtype), out=self.scratch)
+        tmp = self._work[0]
+        step = np.multiply(grads, constant(lr, dtype), out=tmp)
         if not self.momentum:
             params -= step  # w <- w - eta g
             return
@@ -50,13 +56,6 @@ class SGD(Optimizer):
         velocity -= step
         if self.nesterov:
             params -= step
-            params += np.multiply(velocity, mu, out=self.scratch)
+            params += np.multiply(velocity, mu, out=tmp)
         else:
             params += velocity
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "momentum": self.momentum,
-            "nesterov": self.nesterov,
-        }
