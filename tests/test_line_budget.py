@@ -23,7 +23,10 @@ PERIPHERY = {"plot.py", "report.py", "diagnostics.py", "sweep.py", "cli"}
 # schedules, and the shared arguments that estimate left out: clipping, decoupled
 # weight decay with exclusions, each weight's place in the vector, the learning rate
 # as a float, a schedule or a callable).
-CORE_BUDGET = 10_650
+# Raised by 1,250 for Keras 3's file format (models/keras_format.py,
+# keras_layers.py, keras_compile.py: the archive and its HDF5 layout, one
+# translation table per kind of object, the checks that keep loading free of code).
+CORE_BUDGET = 10_650 + 1_250
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

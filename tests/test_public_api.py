@@ -95,7 +95,7 @@ def test_keras_activations_and_activation_layers_exist() -> None:
 
 
 def test_import_axon_loads_no_heavy_optional_dependency() -> None:
-    heavy = "('matplotlib', 'sklearn', 'dask', 'rich', 'pandas')"
+    heavy = "('matplotlib', 'sklearn', 'dask', 'rich', 'pandas', 'h5py')"
     code = f"import sys, axon; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

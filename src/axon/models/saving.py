@@ -160,13 +160,33 @@ def _write(model: Any, filepath: str | os.PathLike[str], kind: str) -> None:
 
 
 def save_model(model: Any, filepath: str | os.PathLike[str]) -> None:
-    """Save architecture, weights, compile settings, optimizer and generator states."""
+    """Save architecture, weights, compile settings, optimizer and generator states.
+
+    A name ending in ``.keras`` or ``.weights.h5`` writes Keras 3's format instead
+    (:mod:`axon.models.keras_format`).
+    """
+    if _keras_format(filepath):
+        _keras_format(filepath).save_model(model, filepath)
+        return
     _write(model, filepath, "model")
 
 
 def save_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
     """Save the architecture (to check against on loading) and the weights only."""
+    if _keras_format(filepath):
+        _keras_format(filepath).save_weights(model, filepath)
+        return
     _write(model, filepath, "weights")
+
+
+def _keras_format(filepath: Any) -> Any:
+    """The Keras-format module for ``.keras`` and ``.weights.h5`` names, else None."""
+    name = os.fspath(filepath) if isinstance(filepath, (str, os.PathLike)) else ""
+    if not str(name).endswith((".keras", ".weights.h5")):
+        return None
+    from axon.models import keras_format
+
+    return keras_format
 
 
 # -- loading --------------------------------------------------------------------------
@@ -306,6 +326,8 @@ def _restore_generators(reader: _Reader, model: Any) -> None:
 
 def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
     """Load a model saved by ``model.save``; compiled again when it was compiled."""
+    if _keras_format(filepath):
+        return _keras_format(filepath).load_model(filepath, compile=compile)
     reader = _Reader(filepath)
     with reader.archive:
         model = _build(reader)
@@ -340,6 +362,9 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
 
 def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
     """Load weights saved by ``save_weights`` (or ``save``) into a model of the same shape."""
+    if _keras_format(filepath):
+        _keras_format(filepath).load_weights(model, filepath)
+        return
     reader = _Reader(filepath)
     with reader.archive:
         model._require_built()
