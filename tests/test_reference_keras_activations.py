@@ -138,3 +138,66 @@ def test_every_axon_activation_is_compared() -> None:
         "swish",
         "hard_swish",
     }
+
+
+# Activation layers beside Keras's, with the arguments both take.
+F64 = "float64"
+LAYER_CASES: list[tuple[Callable[[], Any], Callable[[], Any]]] = [
+    (
+        lambda: axon.layers.ReLU(max_value=6.0, negative_slope=0.2, threshold=0.5),
+        lambda: keras.layers.ReLU(
+            max_value=6.0, negative_slope=0.2, threshold=0.5, dtype=F64
+        ),
+    ),
+    (lambda: axon.layers.LeakyReLU(0.3), lambda: keras.layers.LeakyReLU(dtype=F64)),
+    (lambda: axon.layers.ELU(0.7), lambda: keras.layers.ELU(alpha=0.7, dtype=F64)),
+    (
+        lambda: axon.layers.Softmax(axis=1),
+        lambda: keras.layers.Softmax(axis=1, dtype=F64),
+    ),
+    (
+        lambda: axon.layers.PReLU(
+            alpha_initializer={"name": "random_normal", "seed": 3}, shared_axes=[1]
+        ),
+        lambda: keras.layers.PReLU(shared_axes=[1], dtype=F64),
+    ),
+]
+
+
+@pytest.mark.usefixtures("float64")
+@pytest.mark.parametrize(("make", "make_keras"), LAYER_CASES)
+def test_activation_layers_match_keras(
+    make: Callable[[], Any], make_keras: Callable[[], Any]
+) -> None:
+    x = np.random.default_rng(0).normal(size=(4, 3, 5)) * 3
+    x[np.isin(np.round(x, 6), [0.0, 0.5, 6.0])] += 0.01  # off the kinks
+    layer = make()
+    layer.ensure_built(x.shape[1:])
+    keras_layer = make_keras()
+    keras_layer.build((None, *x.shape[1:]))
+    if layer.weights:  # Keras's PReLU gets axon's alpha
+        keras_layer.set_weights(layer.get_weights())
+    r = np.random.default_rng(1).normal(size=x.shape)
+    xt = torch.tensor(x, requires_grad=True)
+    yt = keras_layer(xt)
+    yt.backward(torch.tensor(r))
+    y = layer.forward(x)
+    np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    grad = layer.backward(r.copy())
+    np.testing.assert_allclose(grad, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    if layer.weights:
+        keras_alpha = keras_layer.trainable_weights[0].value.grad.numpy()
+        np.testing.assert_allclose(layer.grads["alpha"], keras_alpha, rtol=1e-12)
+
+
+def test_prelu_at_zero_takes_alpha_where_keras_gives_zero() -> None:
+    layer = axon.layers.PReLU(alpha_initializer={"name": "constant", "value": 0.25})
+    keras_layer = keras.layers.PReLU(
+        alpha_initializer=keras.initializers.Constant(0.25)
+    )
+    x = np.zeros((1, 2))
+    xt = torch.tensor(x, requires_grad=True)
+    keras_layer(xt).sum().backward()
+    assert xt.grad.numpy().tolist() == [[0.0, 0.0]]  # Keras: relu(x) - a relu(-x)
+    layer(x)
+    np.testing.assert_array_equal(layer.backward(np.ones((1, 2))), [[0.25, 0.25]])
