@@ -31,7 +31,6 @@ def test_public_names_are_pinned() -> None:
             "metrics",
             "models",
             "optimizers",
-            "regularizers",
             "utils",
         ]
     )
@@ -111,7 +110,6 @@ LEVELS = {
     "initializers": 1,
     "losses": 1,
     "metrics": 1,
-    "regularizers": 1,
     "layers": 2,
     "optimizers": 2,
     "callbacks": 2,
@@ -125,6 +123,7 @@ LEVELS = {
     "sweep": 4,
     "cli": 4,
     "report": 4,
+    "tabular": 4,
     "__init__": 5,
     "__main__": 5,
 }

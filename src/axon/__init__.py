@@ -28,7 +28,6 @@ from axon import (
     metrics,
     models,
     optimizers,
-    regularizers,
     utils,
 )
 from axon.layers import Input
@@ -52,7 +51,6 @@ __all__ = [
     "metrics",
     "models",
     "optimizers",
-    "regularizers",
     "utils",
 ]
 

@@ -26,6 +26,7 @@ th { background: #f3f4f6; } td:first-child, th:first-child { text-align: left; }
 pre { background: #f9fafb; border: 1px solid #e5e7eb; padding: 0.8rem;
       overflow-x: auto; font-size: 0.85rem; line-height: 1.15; }
 img { max-width: 100%; border: 1px solid #e5e7eb; margin: 0.5rem 0; }
+td.text, th.text { text-align: left; }
 .note { color: #4b5563; }
 """
 
@@ -37,13 +38,35 @@ def figure_png(figure: Any, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+def _table(
+    header: list[str], rows: list[list[str]], left: set[int] | None = None
+) -> str:
+    """An HTML table; the columns in ``left`` are aligned left (text)."""
+    left = left or set()
+
+    def cell(tag: str, i: int, text: str) -> str:
+        style = ' class="text"' if i in left else ""
+        return f"<{tag}{style}>{html.escape(text)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        "<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _text_columns(rows: list[list[str]]) -> set[int]:
+    """Columns holding a cell that is no number (``12.5%`` is a number)."""
+
+    def number(text: str) -> bool:
+        try:
+            float(text.rstrip("%"))
+        except ValueError:
+            return False
+        return True
+
+    return {i for row in rows for i, text in enumerate(row) if not number(text)}
 
 
 def render(
@@ -53,6 +76,7 @@ def render(
     results: Mapping[str, Mapping[str, float]],
     figures: Mapping[str, bytes],
     notes: list[str] | None = None,
+    tables: Mapping[str, tuple[list[str], list[list[str]]]] | None = None,
 ) -> str:
     """Return the HTML page.
 
@@ -64,6 +88,10 @@ def render(
         Caption -> PNG bytes.
     notes : list of str, optional
         Plain-language remarks (diagnostics) shown under the results.
+    tables : mapping, optional
+        Heading -> (header, rows) of further tables shown under the notes (a
+        table run's task, scores per class and what was done to each column);
+        columns holding text are aligned left.
     """
     metric_names = sorted({name for values in results.values() for name in values})
     result_rows = [
@@ -82,6 +110,9 @@ def render(
         parts.append("<h2>What to look at</h2><ul>")
         parts.extend(f"<li>{html.escape(note)}</li>" for note in notes)
         parts.append("</ul>")
+    for heading, (header, rows) in (tables or {}).items():
+        parts.append(f"<h2>{html.escape(heading)}</h2>")
+        parts.append(_table(header, rows, _text_columns(rows)))
     parts.append("<h2>Hyperparameters</h2>")
     parts.append(
         _table(["name", "value"], [[k, str(v)] for k, v in hyperparameters.items()])

@@ -10,12 +10,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from axon.cli import plot, sweep, train
+from axon.cli import evaluate, plot, predict, sweep, train
 from axon.cli.train import build_model, load_iris_split
 
 __all__ = ["build_model", "build_parser", "load_iris_split", "main"]
 
-_COMMANDS = {"train": train, "sweep": sweep, "plot": plot}
+_COMMANDS = {
+    "train": train,
+    "predict": predict,
+    "evaluate": evaluate,
+    "sweep": sweep,
+    "plot": plot,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(_COMMANDS[args.command].run(args))
     except (ValueError, TypeError) as error:  # axon's own messages name the problem
+        print(f"axon {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except ImportError as error:  # an optional dependency; the message says what
         print(f"axon {args.command}: error: {error}", file=sys.stderr)
         return 2
     except OSError as error:

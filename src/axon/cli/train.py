@@ -1,8 +1,14 @@
-"""``axon train``: the tutorial's Keras model on Iris, saved with what it needs.
+"""``axon train``: the tutorial's Keras model on Iris, or on any table.
 
-The saved model takes raw measurements: its first layer is a ``Normalization`` that
-holds the scaler's mean and variance, and the file's metadata holds the class and
-feature names, so ``load_model(path).predict(raw_rows)`` is right.
+With no DATA (or ``iris`` and no table option) it trains the tutorial's model on Iris
+as the tutorial does. The saved model takes raw measurements: its first layer is a
+``Normalization`` that holds the scaler's mean and variance, and the file's metadata
+holds the class and feature names, so ``load_model(path).predict(raw_rows)`` is right.
+
+With a file or another data set (or any of ``--target``, ``--task``, ``--drop``,
+``--test-size``, ``--class-weight``) it is a thin shell over
+:func:`axon.tabular.fit_table`: the column table, the task's scores, the model with
+its preprocessing, the history and the report.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from axon.cli import options
 from axon.cli.runs import UsageError, headless_pyplot, run_folder
 from axon.models.saving import atomic_write
 
+TABLE_OPTIONS = ("target", "task", "drop", "test_size", "class_weight")
+
 NOTHING_WRONG = (
     "Nothing looks wrong: no divergence, overfitting, dead ReLUs or vanishing "
     "gradients were detected."
@@ -25,12 +33,57 @@ NOTHING_WRONG = (
 
 def add_parser(commands: Any) -> None:
     """Register ``axon train`` and its options."""
+    from axon.tabular.datasets import BUILTIN
+
     train = commands.add_parser(
         "train",
-        help="train the tutorial's Keras model on Iris",
+        help="train the tutorial's Keras model on Iris or on your own table",
         description="Train the tutorial's model (Dense 64 relu, BatchNorm, Dropout 0.3, "
         "Dense 32 relu, Dropout 0.2, Dense softmax) on Iris, scaled and split as the "
-        "tutorial does, then save the model and its history.",
+        "tutorial does, then save the model and its history. Given a table (DATA "
+        "--target COLUMN), prepare its columns, infer the task from the target, train "
+        "the same network with the output the task needs, and report the task's "
+        "scores.",
+    )
+    train.add_argument(
+        "data",
+        nargs="?",
+        default=None,
+        metavar="DATA",
+        help="a CSV, TSV or Parquet file, or a scikit-learn data set: iris (the "
+        f"default), {', '.join(BUILTIN[1:])}",
+    )
+    train.add_argument(
+        "--target",
+        default=None,
+        help="the column to predict (a data set's is 'target')",
+    )
+    train.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        default=None,
+        help="default auto: classification for text, booleans or at most 20 whole "
+        "numbers, else regression",
+    )
+    train.add_argument(
+        "--drop",
+        type=column_names,
+        default=None,
+        metavar="COL,...",
+        help="columns to leave out",
+    )
+    train.add_argument(
+        "--test-size",
+        type=options.fraction,
+        default=None,
+        help="share of the rows held out for the test scores, default 0.2 "
+        "(stratified for classification)",
+    )
+    train.add_argument(
+        "--class-weight",
+        choices=("balanced",),
+        default=None,
+        help="weigh each class by n / (classes * count)",
     )
     train.add_argument(
         "--epochs", type=options.positive(int), default=100, help="default 100"
@@ -88,6 +141,17 @@ def add_parser(commands: Any) -> None:
     )
 
 
+def column_names(text: str) -> list[str]:
+    """``"id,notes"`` -> ``["id", "notes"]``; an empty name is refused as typed."""
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated column names such as id,notes with no empty "
+            f"item, got {text!r}"
+        )
+    return names
+
+
 def dropout_rates(dropout: list[float], hidden: list[int]) -> list[float]:
     """One rate per hidden layer: a single value applies to all, else one each."""
     if len(dropout) == 1:
@@ -115,22 +179,9 @@ def build_model(
     ``scaler=(mean, variance)`` the model starts with a ``Normalization`` layer, so it
     takes unscaled inputs.
     """
-    import axon
+    from axon.tabular.model import network
 
-    stack: list[Any] = [axon.layers.Input((n_in,))]
-    if scaler is not None:
-        mean, variance = scaler
-        stack.append(axon.layers.Normalization(mean=mean, variance=variance))
-    for i, units in enumerate(hidden):
-        initializer = "he_normal" if i == 0 else "glorot_uniform"
-        stack.append(axon.layers.Dense(units, "relu", kernel_initializer=initializer))
-        if i == 0 and batch_norm:
-            stack.append(axon.layers.BatchNormalization())
-        rate = dropout[min(i, len(dropout) - 1)] if dropout else 0.0
-        if rate:
-            stack.append(axon.layers.Dropout(rate))
-    stack.append(axon.layers.Dense(n_out, "softmax"))
-    return axon.Sequential(stack)
+    return network(n_in, n_out, "softmax", hidden, dropout, batch_norm, scaler)
 
 
 def load_iris_split(
@@ -168,11 +219,22 @@ def iris_scaler() -> tuple[Any, Any]:
     return data.mean(axis=0), data.var(axis=0)
 
 
+def is_table_run(args: argparse.Namespace) -> bool:
+    """Anything but the tutorial's Iris run: a file, another data set, a table option."""
+    return args.data not in (None, "iris") or any(
+        getattr(args, name) is not None for name in TABLE_OPTIONS
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``axon train``."""
     import axon
     from axon import diagnostics
 
+    if is_table_run(args):
+        from axon.cli.train_table import run_table
+
+        return run_table(args)
     rates = dropout_rates(args.dropout, args.hidden)
     output = run_folder(args.output, "iris")  # checked before any training
     axon.utils.set_random_seed(args.seed)

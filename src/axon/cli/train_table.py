@@ -1,0 +1,157 @@
+"""``axon train DATA --target COLUMN``: the table half of ``axon train``.
+
+A thin shell over :func:`axon.tabular.fit_table`: it checks the run folder before
+any work, prints the column table, the task and the network, trains with the
+progress display, prints the task's scores, then writes ``model.axon`` (with the
+preprocessing), ``history.json``, the figures and ``report.html``. Nothing is
+written until training has finished, and each file is written atomically, so a
+failed run leaves no half-written model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from axon.cli.predict import table_warnings
+from axon.cli.runs import headless_pyplot, run_folder
+from axon.cli.train import NOTHING_WRONG, dropout_rates
+from axon.models.saving import atomic_write
+
+
+def run_table(args: argparse.Namespace) -> int:
+    """Train on a table; see the module docstring."""
+    from axon import diagnostics, tabular
+    from axon.tabular import report
+    from axon.tabular.datasets import BUILTIN
+
+    rates = dropout_rates(args.dropout, args.hidden)
+    data = args.data or "iris"
+    name = data if data in BUILTIN and not Path(data).exists() else Path(data).stem
+    output = run_folder(args.output, name)  # checked before any work
+    monitor = diagnostics.TrainingMonitor()
+    with table_warnings("train"):
+        model = tabular.fit_table(
+            data,
+            args.target,
+            task=args.task or "auto",
+            drop=args.drop or (),
+            test_size=0.2 if args.test_size is None else args.test_size,
+            validation_split=args.validation_split,
+            class_weight=args.class_weight,
+            hidden=args.hidden,
+            dropout=rates,
+            batch_norm=not args.no_batch_norm,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            learning_rate=args.learning_rate,
+            patience=args.patience,
+            seed=args.seed,
+            verbose=args.verbose,
+            callbacks=[monitor],
+            before_training=report.print_plan,
+        )
+    history = model.history
+    findings = [str(f) for f in diagnostics.diagnose(history, monitor)]
+    best = history.best_epoch
+    watched = "val_loss" if model.rows.get("validation") else "loss"
+    print(
+        f"Trained {len(history.epoch)} epoch(s) in {model.timings['train']:.2f} s"
+        + (
+            f"; restored the weights of epoch {best + 1} (lowest {watched})"
+            if best is not None
+            else ""
+        )
+    )
+    for finding in findings:
+        print(f"Look at this: {finding}")
+    final = "test" if "test" in model.results else "validation"
+    for line in report.score_lines(model.results.get(final, {}), final.title()):
+        print(line)
+    per_class = report.per_class_rows(model.results.get(final, {}))
+    if per_class:
+        print(f"Per class ({final} rows):")
+        print(report.text_table(report.PER_CLASS_HEADER, per_class))
+    output.mkdir(parents=True, exist_ok=True)
+    model_path, history_path = output / "model.axon", output / "history.json"
+    model.save(model_path)
+    hyperparameters = {
+        k: str(v) if isinstance(v, Path) else v
+        for k, v in vars(args).items()
+        if k != "command"
+    }
+    # what was used, where the defaults were left to fit_table
+    hyperparameters.update(
+        data=data,
+        target=model.target.name,
+        task=model.task,
+        test_size=0.2 if args.test_size is None else args.test_size,
+    )
+    record = {
+        **history.to_dict(),
+        "results": model.results,
+        "test": model.results.get("test", {}),
+        "task": model.target.to_json(),
+        "rows": model.rows,
+        "columns": model.preprocessing.to_json()["columns"],
+        "hyperparameters": hyperparameters,
+        "seconds": model.timings["train"],
+        "timings": model.timings,
+        "diagnostics": findings,
+    }
+    atomic_write(history_path, lambda f: f.write(json.dumps(record, indent=1).encode()))
+    print(f"Saved the model to {model_path}")
+    print(f"Saved the history to {history_path}")
+    written = write_table_report(output, name, model, hyperparameters, findings)
+    for path in written:
+        print(f"Saved {path}")
+    if written:
+        print(f"Open the report in a browser: {written[-1].resolve().as_uri()}")
+    return 0
+
+
+def write_table_report(
+    output: Path,
+    name: str,
+    model: Any,
+    hyperparameters: dict[str, Any],
+    findings: list[str],
+) -> list[Path]:
+    """Write the figures of ``axon.tabular.report.FIGURES`` and report.html."""
+    plt = headless_pyplot()
+    if plt is None:
+        print("Skipped the figures and report: pip install 'axon[plot]' to get them")
+        return []
+    from axon import report
+    from axon.models.summary import summary_text
+    from axon.tabular import report as table_report
+
+    drawn = table_report.figures(model)
+    pngs = {caption: report.figure_png(figure) for _, caption, figure in drawn}
+    for _, _, figure in drawn:
+        plt.close(figure)
+    paths = [output / file_name for file_name, _, _ in drawn]
+    for path, png in zip(paths, pngs.values(), strict=True):
+        atomic_write(path, lambda f, data=png: f.write(data))
+    tables = {"Task": (table_report.TASK_HEADER, [table_report.task_row(model)])}
+    per_class = table_report.per_class_rows(model.results.get("test", {}))
+    if per_class:
+        tables["Test scores per class"] = (table_report.PER_CLASS_HEADER, per_class)
+    tables[f"Columns of {model.source}"] = (
+        table_report.COLUMN_HEADER,
+        model.column_rows(),
+    )
+    page = report.render(
+        f"axon train: {name}",
+        summary_text(model.network),
+        hyperparameters,
+        table_report.headline(model.results),
+        pngs,
+        notes=findings or [NOTHING_WRONG],
+        tables=tables,
+    )
+    report_path = output / "report.html"
+    report.write(report_path, page)
+    return [*paths, report_path]
