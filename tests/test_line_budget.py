@@ -26,7 +26,10 @@ PERIPHERY = {"plot.py", "report.py", "diagnostics.py", "sweep.py", "tabular", "c
 # Raised by 1,250 for Keras 3's file format (models/keras_format.py,
 # keras_layers.py, keras_compile.py: the archive and its HDF5 layout, one
 # translation table per kind of object, the checks that keep loading free of code).
-CORE_BUDGET = 10_650 + 1_250
+# Raised by 1,400 for issue 8's losses and regularizers (+1,386):
+# fifteen Keras losses, each with its per-sample values, gradient and reductions
+# (five modules), four regularizers and the model's penalty hook.
+CORE_BUDGET = 10_650 + 1_250 + 1_400
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

@@ -31,6 +31,7 @@ def test_public_names_are_pinned() -> None:
             "metrics",
             "models",
             "optimizers",
+            "regularizers",
             "utils",
         ]
     )
@@ -110,6 +111,7 @@ LEVELS = {
     "initializers": 1,
     "losses": 1,
     "metrics": 1,
+    "regularizers": 1,
     "layers": 2,
     "optimizers": 2,
     "callbacks": 2,

@@ -28,6 +28,7 @@ from axon import (
     metrics,
     models,
     optimizers,
+    regularizers,
     utils,
 )
 from axon.layers import Input
@@ -51,6 +52,7 @@ __all__ = [
     "metrics",
     "models",
     "optimizers",
+    "regularizers",
     "utils",
 ]
 

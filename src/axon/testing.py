@@ -25,11 +25,13 @@ from axon.activations import get as get_activation
 from axon.config import Array
 from axon.layers.base import Layer
 from axon.losses import Loss
+from axon.regularizers import Regularizer
 
 __all__ = [
     "check_activation_gradient",
     "check_layer_gradients",
     "check_loss_gradient",
+    "check_regularizer_gradient",
     "numerical_gradient",
     "relative_error",
 ]
@@ -74,8 +76,23 @@ def check_activation_gradient(activation: Activation, x: Array) -> float:
 def check_loss_gradient(
     loss: Loss, y_true: Array, y_pred: Array, from_logits: bool = False
 ) -> float:
-    """Relative error of ``loss.backward`` (or of ``backward_from_logits``)."""
+    """Relative error of a loss's gradient against finite differences of its value.
+
+    Checks ``loss.backward`` against ``loss.forward`` (so ``call``, ``gradient`` and
+    the reduction together); for ``reduction="none"``, ``gradient`` against
+    ``sum(call)``. With ``from_logits=True``, the fused path: ``backward_from_logits``
+    against ``forward_from_logits``. Run it in float64 on a loss of your own.
+
+    Examples
+    --------
+    >>> import numpy as np, axon
+    >>> rng = np.random.default_rng(0)
+    >>> y_true, y_pred = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    >>> check_loss_gradient(axon.losses.Huber(0.5), y_true, y_pred) < 1e-6
+    True
+    """
     y_pred = np.array(y_pred, dtype=np.float64)
+    y_true = np.asarray(y_true)
     if from_logits:
         assert loss.pairs_with is not None
         activation = get_activation(loss.pairs_with)
@@ -83,10 +100,30 @@ def check_loss_gradient(
         numeric = numerical_gradient(
             lambda: loss.forward_from_logits(y_true, y_pred), y_pred
         )
+    elif loss.reduction in (None, "none"):
+        analytic = loss.gradient(y_true, y_pred)
+        numeric = numerical_gradient(
+            lambda: float(loss.call(y_true, y_pred).sum()), y_pred
+        )
     else:
         analytic = loss.backward(y_true, y_pred)
         numeric = numerical_gradient(lambda: loss.forward(y_true, y_pred), y_pred)
     return relative_error(analytic, numeric)
+
+
+def check_regularizer_gradient(regularizer: Regularizer, x: Array) -> float:
+    """Relative error of ``regularizer.gradient`` against finite differences.
+
+    Examples
+    --------
+    >>> import numpy as np, axon
+    >>> w = np.random.default_rng(0).normal(size=(4, 3))
+    >>> check_regularizer_gradient(axon.regularizers.L2(0.1), w) < 1e-8
+    True
+    """
+    x = np.array(x, dtype=np.float64)
+    analytic = regularizer.gradient(x.copy())
+    return relative_error(analytic, numerical_gradient(lambda: regularizer(x), x))
 
 
 def check_layer_gradients(

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from axon import activations, config, initializers
+from axon import activations, config, initializers, regularizers
 from axon.activations import Activation
 from axon.config import Array
 from axon.layers.base import LAYERS, Layer
@@ -38,6 +38,12 @@ class Dense(Layer):
         Whether to add the bias ``b``.
     kernel_initializer, bias_initializer : str or Initializer
         Keras defaults: ``"glorot_uniform"`` and ``"zeros"``.
+    kernel_regularizer, bias_regularizer : str, dict or Regularizer, optional
+        A penalty on the weight (``"l2"``, ``axon.regularizers.L1(0.01)``), added to
+        the loss; its gradient is added to the weight's gradient.
+    activity_regularizer : str, dict or Regularizer, optional
+        A penalty on the output ``y``, divided by the batch size as in Keras; its
+        gradient joins ``dL/dy`` (see :mod:`axon.regularizers`).
     input_shape : tuple of int, optional
         Shape of one sample, for the first layer of a ``Sequential``.
 
@@ -56,6 +62,9 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer: str | initializers.Initializer = "glorot_uniform",
         bias_initializer: str | initializers.Initializer = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -70,6 +79,10 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.activity_loss: float | None = None  # the last forward's activity penalty
 
     def build(
         self, input_shape: tuple[int, ...], rng: np.random.Generator
@@ -100,15 +113,31 @@ class Dense(Layer):
             self.y = self.activation.forward(
                 z, out=self.buffer("y", shape, kernel.dtype)
             )
+        if self.activity_regularizer is not None:
+            self.activity_loss = regularizers.activity_penalty(
+                self.activity_regularizer, self.y
+            )
         return self.y
 
     def backward(self, grad_output: Array) -> Array | None:
+        if self.activity_regularizer is not None:  # dL/dy gains d(penalty)/dy
+            grad_output = grad_output + regularizers.activity_gradient(
+                self.activity_regularizer, self.y
+            )
         work = self.buffer("work", self.y.shape, self.y.dtype)
         grad_logits = self.activation.backward(self.logits, self.y, grad_output, work)
-        return self.backward_from_logits(grad_logits)
+        return self._backward_from_z(grad_logits)
 
     def backward_from_logits(self, grad_logits: Array) -> Array | None:
         """Backward pass from ``dL/dz``, skipping the activation (fused output/loss)."""
+        if self.activity_regularizer is not None:  # the penalty's gradient, through f'
+            penalty = regularizers.activity_gradient(self.activity_regularizer, self.y)
+            grad_logits = grad_logits + self.activation.backward(
+                self.logits, self.y, penalty
+            )
+        return self._backward_from_z(grad_logits)
+
+    def _backward_from_z(self, grad_logits: Array) -> Array | None:
         # np.dot rather than matmul: the same BLAS call with less dispatch around it.
         np.dot(self.x.T, grad_logits, out=self.grads["kernel"])  # (d_in, units)
         if self.use_bias:  # column sums, as the product ones(n) @ dL/dz
@@ -128,4 +157,7 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
         }

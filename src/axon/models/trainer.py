@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from axon import activations, config, losses, metrics, optimizers
+from axon import activations, config, losses, metrics, optimizers, regularizers
 from axon.callbacks import CallbackList, EpochLogger, History, ProgressBar
 from axon.callbacks.base import Callback
 from axon.config import Array
@@ -61,7 +61,7 @@ def _deferred_interrupt() -> Iterator[list[bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-class Trainer:
+class Trainer(regularizers.Penalized):
     """What a model needs to learn: ``compile``, ``fit``, ``evaluate``, ``predict``.
 
     A subclass provides ``forward``, ``backward``, ``parameters``, ``gradients``,
@@ -220,7 +220,7 @@ class Trainer:
         if not math.isfinite(loss):
             # No update: the caller stops, and the weights stay the last finite ones.
             return loss, output
-        self.backward(grad, from_logits=at_logits)
+        loss += self._backward_with_penalties(grad, at_logits)  # + sum(model.losses)
         self.optimizer.apply(self.parameters, self.gradients)
         return loss, output
 
@@ -420,7 +420,7 @@ class Trainer:
             xb, yb = x[rows], y[rows]
             output = self.forward(xb, training=False)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss = self._loss_value(yb, output)
+                loss = self._loss_value(yb, output) + self._regularization()
             total += loss * len(xb)
             self.metrics.update(yb, output)
         return self.metrics.logs(total / len(x))
