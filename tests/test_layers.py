@@ -26,6 +26,11 @@ CASES: dict[str, dict[str, Any]] = {
     "Dropout": {"rate": 0.4, "seed": 3},
     "BatchNormalization": {"momentum": 0.9},
     "InputLayer": {"shape": (4,)},
+    "Add": {},
+    "Average": {},
+    "Concatenate": {"axis": -1},
+    "Multiply": {},
+    "Subtract": {},
     "Normalization": {"mean": [0.5, -1.0, 2.0, 0.0], "variance": [4.0, 0.25, 1.0, 9.0]},
     "LayerNormalization": {
         "gamma_initializer": {
@@ -45,6 +50,9 @@ CASES: dict[str, dict[str, Any]] = {
 }
 GRADIENT_CASES = [name for name in CASES if name != "InputLayer"]
 X = np.random.default_rng(0).normal(size=(6, 4)) + 0.1
+# A merge layer takes a list: three inputs (two for Subtract), of several widths for
+# Concatenate, so that each input's own gradient is checked.
+OTHERS = [np.random.default_rng(i).normal(size=(6, 4)) for i in (1, 2)]
 # Layers that take other inputs than X: samples of several axes, and integer indices
 # for Embedding (its gradient check then covers the embeddings alone).
 OWN_INPUTS: dict[str, Any] = {
@@ -61,7 +69,19 @@ def make(name: str) -> axon.layers.Layer:
 
 
 def inputs_for(layer: axon.layers.Layer) -> Any:
-    return OWN_INPUTS.get(type(layer).__name__, X)
+    if type(layer).__name__ in OWN_INPUTS:
+        return OWN_INPUTS[type(layer).__name__]
+    if not layer.takes_list:
+        return X
+    if isinstance(layer, axon.layers.Concatenate):
+        return [X, OTHERS[0][:, :2], OTHERS[1][:, :3]]
+    return [X, *OTHERS][: 2 if isinstance(layer, axon.layers.Subtract) else 3]
+
+
+def shapes_of(inputs: Any) -> Any:
+    return (
+        [x.shape[1:] for x in inputs] if isinstance(inputs, list) else inputs.shape[1:]
+    )
 
 
 def test_every_registered_layer_has_a_case() -> None:
@@ -118,7 +138,7 @@ def test_layer_harness(name: str) -> None:
     # from_config(get_config()) builds a twin that computes the same thing.
     twin = type(layer).from_config(layer.get_config())
     assert twin.get_config() == layer.get_config()
-    twin.ensure_built(x.shape[1:])
+    twin.ensure_built(shapes_of(x))
     twin.set_weights(layer.get_weights())
     np.testing.assert_array_equal(twin(x, training=False), y)
     # A training pass runs and gives an output of the same shape.

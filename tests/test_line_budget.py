@@ -29,7 +29,11 @@ PERIPHERY = {"plot.py", "report.py", "diagnostics.py", "sweep.py", "tabular", "c
 # Raised by 1,400 for issue 8's losses and regularizers (+1,386):
 # fifteen Keras losses, each with its per-sample values, gradient and reductions
 # (five modules), four regularizers and the model's penalty hook.
-CORE_BUDGET = 10_650 + 1_250 + 1_400
+# Raised by 1,460 for the functional API (+1,454: symbolic tensors and nodes in
+# the layer contract, the graph and its shared-layer bookkeeping, Model (the flat
+# vector, weights and freezing moved there from Sequential, now its chain case) with
+# its Keras config, five merge layers, Input's Keras arguments).
+CORE_BUDGET = 10_650 + 1_250 + 1_400 + 1_460
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

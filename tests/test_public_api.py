@@ -18,6 +18,7 @@ def test_public_names_are_pinned() -> None:
     assert sorted(axon.__all__) == sorted(
         [
             "Input",
+            "Model",
             "NeuralNetwork",
             "Sequential",
             "__version__",

@@ -385,3 +385,21 @@ def test_killing_a_process_mid_save_leaves_the_previous_file_loadable(
     first = loaded.get_weights()[0]
     assert first.shape == (1500, 1500)
     assert np.all(first == 2.0) or np.array_equal(first, original.get_weights()[0])
+
+
+def test_a_sequential_file_written_before_the_functional_api_still_loads() -> None:
+    """``tests/data/sequential_v1.axon`` was saved by axon before Sequential became a
+    Model (Input, Dense, BatchNormalization, Dropout, Dense; Adam; three epochs); the
+    ``.npz`` holds what that axon then predicted and the loss of one more epoch."""
+    data = Path(__file__).parent / "data"
+    expected = np.load(data / "sequential_v1_expected.npz")
+    model = axon.models.load_model(data / "sequential_v1.axon")
+    assert isinstance(model, axon.Sequential) and len(model.layers) == 4
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype(np.float32)
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 64)]
+    # Close, not bitwise: the arithmetic of a later axon may round differently.
+    predictions = model.predict(x[:5], verbose=0)
+    np.testing.assert_allclose(predictions, expected["predictions"], rtol=1e-6)
+    history = model.fit(x, y, epochs=1, batch_size=16, verbose=0).history
+    np.testing.assert_allclose(history["loss"], expected["next_epoch_loss"], rtol=1e-6)

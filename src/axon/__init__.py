@@ -32,13 +32,14 @@ from axon import (
     utils,
 )
 from axon.layers import Input
-from axon.models import Sequential, load_model
+from axon.models import Model, Sequential, load_model
 from axon.scratch import NeuralNetwork
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Input",
+    "Model",
     "NeuralNetwork",
     "Sequential",
     "__version__",

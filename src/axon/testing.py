@@ -136,33 +136,42 @@ def check_layer_gradients(
 
     Uses ``L = sum(layer.forward(x) * r)`` for a fixed random ``r``. ``before_forward``
     runs before every forward pass: reseed a stochastic layer there so each pass draws
-    the same mask. Integer inputs (indices) have no gradient: only the parameters'
-    are checked then.
+    the same mask. For a layer that takes a list (a merge), ``x`` is a list of arrays
+    and each input's gradient is checked (``input_0``, ``input_1``...). Integer inputs
+    (indices) have no gradient: only the parameters' are checked then.
     """
+    many = layer.takes_list
     # Integer inputs (an Embedding's indices) stay integers and have no gradient to
     # check: the parameters' gradients are checked alone.
-    integer = np.asarray(x).dtype.kind in "iu"
-    x = np.array(x) if integer else np.array(x, dtype=np.float64)
-    layer.ensure_built(x.shape[1:])
+    xs = [
+        np.array(xi) if np.asarray(xi).dtype.kind in "iu" else np.array(xi, np.float64)
+        for xi in (x if many else [x])
+    ]
+    layer.ensure_built([xi.shape[1:] for xi in xs] if many else xs[0].shape[1:])
     layer.needs_input_gradient = True
     reset = before_forward or (lambda: None)
 
-    def objective() -> float:
+    def run() -> Array:
         reset()
-        return float((layer.forward(x, training=training) * r).sum())
+        return layer.forward(xs if many else xs[0], training=training)  # type: ignore[arg-type]
 
-    reset()
-    r = np.random.default_rng(2).normal(size=layer.forward(x, training=training).shape)
-    reset()
-    layer.forward(x, training=training)
+    def objective() -> float:
+        return float((run() * r).sum())
+
+    r = np.random.default_rng(2).normal(size=run().shape)
+    run()
     grad_input = layer.backward(r.copy())
     analytic = {name: grad.copy() for name, grad in layer.grads.items()}
     assert grad_input is not None
-    errors = (
-        {}
-        if integer
-        else {"input": relative_error(grad_input, numerical_gradient(objective, x))}
-    )
+    grads_in = [np.array(g) for g in (grad_input if many else [grad_input])]
+    assert len(grads_in) == len(xs), "one gradient per input"
+    errors = {
+        f"input_{i}" if many else "input": relative_error(
+            g, numerical_gradient(objective, xi)
+        )
+        for i, (g, xi) in enumerate(zip(grads_in, xs, strict=True))
+        if xi.dtype.kind == "f"
+    }
     for name, value in layer.params.items():
         errors[name] = relative_error(
             analytic[name], numerical_gradient(objective, value)

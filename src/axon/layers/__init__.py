@@ -7,6 +7,18 @@ from axon.layers.dense import Dense
 from axon.layers.dropout import Dropout
 from axon.layers.embedding import Embedding
 from axon.layers.input_layer import Input, InputLayer
+from axon.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    multiply,
+    subtract,
+)
 from axon.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
 from axon.layers.normalization import LayerNormalization, Normalization
 from axon.layers.prelu import PReLU
@@ -16,8 +28,11 @@ __all__ = [
     "ELU",
     "LAYERS",
     "Activation",
+    "Add",
     "AlphaDropout",
+    "Average",
     "BatchNormalization",
+    "Concatenate",
     "Dense",
     "Dropout",
     "Embedding",
@@ -29,9 +44,16 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Multiply",
     "Normalization",
     "PReLU",
     "ReLU",
     "Reshape",
     "Softmax",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "multiply",
+    "subtract",
 ]

@@ -7,7 +7,7 @@ A layer is a small object with
 - ``forward(x, training)``: computes the output and keeps what ``backward`` needs;
 - ``backward(grad_output)``: writes the gradients of its parameters into ``grads`` and
   returns the gradient for its input (``None`` when ``needs_input_gradient`` is off,
-  which the model sets on its first layer: nobody needs that gradient);
+  which the model sets where nobody needs that gradient, such as on a first layer);
 - ``params`` / ``grads``: name -> array, same keys (trainable weights and their
   gradients); ``state``: name -> array for non-trainable weights such as moving
   statistics;
@@ -17,7 +17,23 @@ A layer is a small object with
 There is no autograd tape: a model calls ``forward`` down the stack and ``backward`` up
 it. A model may re-home ``params`` and ``grads`` as views into one flat vector, so a
 layer always reads its weights through these dicts and writes gradients into the arrays
-it finds there (``out=``), never rebinding them.
+it finds there (``out=``), never rebinding them. ``trainable = False`` freezes a layer:
+its weights stay out of the flat vector, so the optimizer never sees them.
+
+**Graphs.** Called on symbolic tensors (:class:`KerasTensor`, from ``axon.Input``), a
+layer builds itself for their shape and records the call as a :class:`Node`; its
+result is the next symbolic tensor, and ``axon.Model(inputs, outputs)`` runs the
+recorded graph. A layer with ``takes_list = True`` (a merge such as ``Concatenate``)
+takes a list of arrays in ``forward`` and returns one gradient per input from
+``backward``, never the same array twice: whoever receives a gradient may overwrite it.
+
+A layer called more than once in a graph (a *shared* layer) needs nothing special.
+What ``forward`` keeps for ``backward`` is per call, so the graph gives each call of a
+shared layer its own work buffers (``layer._buffers``), keeps a shallow copy of the
+layer's attributes after each call's ``forward`` and puts it back before that call's
+``backward``; the calls' parameter gradients are added up. The one rule this asks of a
+layer: state that must outlive a call (moving statistics, a generator) is updated in
+place, never by rebinding an attribute in ``forward``.
 """
 
 from __future__ import annotations
@@ -76,10 +92,79 @@ def check_shape(input_shape: Any) -> tuple[int, ...]:
     return shape
 
 
+def describe_shape(shape: Any) -> str:
+    """``(batch, 4)`` for one sample shape, a list of them for a merge layer's inputs."""
+    if isinstance(shape, list):
+        return "[" + ", ".join(describe_shape(s) for s in shape) + "]"
+    return "(batch" + "".join(f", {d}" for d in shape) + ")"
+
+
+class KerasTensor:
+    """A symbolic tensor: the shape and origin of a value a functional model computes.
+
+    ``axon.Input(shape)`` makes one; calling a layer on symbolic tensors returns the
+    next one. ``shape`` has the batch axis first, as ``None`` (as in Keras); ``node``
+    is the layer call that produces it.
+    """
+
+    def __init__(
+        self, sample_shape: tuple[int, ...], dtype: str, name: str, node: Node
+    ) -> None:
+        self.shape: tuple[int | None, ...] = (None, *sample_shape)
+        self.dtype, self.name, self.node = dtype, name, node
+
+    @property
+    def ndim(self) -> int:
+        """Number of axes, the batch axis included."""
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+class Node:
+    """One call of a layer on symbolic tensors, recorded while a graph is built.
+
+    ``inputs`` are the tensors it took (``many``: given as a list, to a merge layer),
+    ``training`` a mode fixed at the call (``layer(x, training=False)``) or ``None``
+    to follow the model's, and ``output`` the tensor it made.
+    """
+
+    def __init__(
+        self,
+        layer: Layer,
+        inputs: list[KerasTensor],
+        many: bool,
+        training: bool | None,
+        output_shape: tuple[int, ...],
+        name: str | None = None,
+    ) -> None:
+        self.layer, self.inputs, self.many, self.training = (
+            layer,
+            inputs,
+            many,
+            training,
+        )
+        layer._inbound_nodes.append(self)
+        dtype = str(getattr(layer, "dtype", None) or config.floatx())
+        self.output = KerasTensor(
+            output_shape, dtype, name or unique_name("keras_tensor"), self
+        )
+
+
+def is_symbolic(inputs: Any) -> bool:
+    """Whether ``inputs`` is a symbolic tensor or a list holding one."""
+    if isinstance(inputs, (list, tuple)):
+        return any(isinstance(t, KerasTensor) for t in inputs)
+    return isinstance(inputs, KerasTensor)
+
+
 class Layer:
     """Base class of every layer (see the module docstring for the contract)."""
 
     name_prefix: ClassVar[str] = ""
+    # A merge layer takes a list of inputs and returns a list of input gradients.
+    takes_list: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -99,10 +184,12 @@ class Layer:
         self.state: dict[str, Array] = {}
         self.weight_order: list[str] = []
         self.built = False
-        self.input_shape: tuple[int, ...] | None = None
+        # A list of sample shapes for a layer that takes a list.
+        self.input_shape: Any = None
         self.output_shape: tuple[int, ...] | None = None
         self.needs_input_gradient = True
         self._buffers: dict[tuple[str, tuple[int, ...]], Array] = {}
+        self._inbound_nodes: list[Node] = []  # its calls in functional graphs
 
     # -- building -------------------------------------------------------------------
     def build(
@@ -112,16 +199,29 @@ class Layer:
         return input_shape
 
     def ensure_built(
-        self, input_shape: tuple[int, ...], rng: np.random.Generator | None = None
+        self, input_shape: Any, rng: np.random.Generator | None = None
     ) -> tuple[int, ...]:
-        """Build once; later calls check the shape and return the output shape."""
-        input_shape = check_shape(input_shape)
+        """Build once; later calls check the shape and return the output shape.
+
+        ``input_shape`` is one sample shape, or a list of them when ``takes_list``.
+        """
+        if self.takes_list:
+            if not isinstance(input_shape, (list, tuple)) or not all(
+                isinstance(s, (list, tuple)) for s in input_shape
+            ):
+                raise ValueError(
+                    f"Layer {self.name!r} takes a list of inputs. Received: "
+                    f"input_shape={input_shape!r}"
+                )
+            input_shape = [check_shape(s) for s in input_shape]
+        else:
+            input_shape = check_shape(input_shape)
         if self.built:
             if input_shape != self.input_shape:
                 raise ValueError(
-                    f"Layer {self.name!r} expects inputs of shape (batch, "
-                    f"{', '.join(map(str, self.input_shape or ()))}). "
-                    f"Received: inputs of shape (batch, {', '.join(map(str, input_shape))})"
+                    f"Layer {self.name!r} expects inputs of shape "
+                    f"{describe_shape(self.input_shape)}. "
+                    f"Received: inputs of shape {describe_shape(input_shape)}"
                 )
             assert self.output_shape is not None
             return self.output_shape
@@ -173,10 +273,63 @@ class Layer:
         """Write parameter gradients; return ``dL/dx`` (the chain rule)."""
         raise NotImplementedError
 
-    def __call__(self, x: Any, training: bool = False) -> Array:
-        x = np.asarray(x, dtype=config.floatx())
+    def __call__(self, inputs: Any, training: bool | None = None) -> Any:
+        """Run the layer on data (returns a copy), or record a call on symbolic tensors.
+
+        On data: ``inputs`` is an array (a list of arrays for a merge layer), and the
+        result is a copy of the output. On symbolic tensors (``axon.Input`` and what
+        layers return): the layer builds for their shape, and a shape it cannot take
+        is a ValueError naming both layers and both shapes; the result is the output's
+        symbolic tensor. ``training`` fixes the mode of this call in a graph.
+        """
+        if is_symbolic(inputs):
+            return self._record_call(inputs, training)
+        if self.takes_list:
+            if not isinstance(inputs, (list, tuple)):
+                raise TypeError(
+                    f"Layer {self.name!r} takes a list of arrays. Received: "
+                    f"{type(inputs).__name__}"
+                )
+            xs = [np.asarray(x, dtype=config.floatx()) for x in inputs]
+            self.ensure_built([x.shape[1:] for x in xs])
+            return np.array(self.forward(xs, training=bool(training)))  # type: ignore[arg-type]
+        x = np.asarray(inputs, dtype=config.floatx())
         self.ensure_built(x.shape[1:])
-        return np.array(self.forward(x, training=training))
+        return np.array(self.forward(x, training=bool(training)))
+
+    def _record_call(self, inputs: Any, training: bool | None) -> KerasTensor:
+        many = isinstance(inputs, (list, tuple))
+        tensors = list(inputs) if many else [inputs]
+        for tensor in tensors:
+            if not isinstance(tensor, KerasTensor):
+                raise TypeError(
+                    f"Layer {self.name!r} takes symbolic tensors (from axon.Input or "
+                    f"a layer call) or arrays, not a mix. Received: {tensor!r} of "
+                    f"type {type(tensor).__name__}"
+                )
+        if many != self.takes_list:
+            expected = (
+                "a list of tensors to merge"
+                if self.takes_list
+                else "one tensor (merge a list first, e.g. with layers.concatenate)"
+            )
+            received = f"a list of {len(tensors)}" if many else "one tensor"
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}) takes {expected}. "
+                f"Received: {received}"
+            )
+        shapes = [tensor.shape[1:] for tensor in tensors]
+        try:
+            output_shape = self.ensure_built(shapes if many else shapes[0])
+        except ValueError as error:
+            sources = ", ".join(
+                f"{t.node.layer.name!r} of shape {t.shape}" for t in tensors
+            )
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}) cannot take the output "
+                f"of {sources}: {error}"
+            ) from None
+        return Node(self, tensors, many, training, output_shape).output
 
     # -- weights --------------------------------------------------------------------
     def weight(self, name: str) -> Array:
@@ -187,6 +340,20 @@ class Layer:
     def weights(self) -> list[Array]:
         """Every weight, in Keras order (e.g. gamma, beta, moving_mean, moving_variance)."""
         return [self.weight(name) for name in self.weight_order]
+
+    @property
+    def trainable_weights(self) -> list[Array]:
+        """The weights the optimizer updates: none while the layer is frozen."""
+        if not self.trainable:
+            return []
+        return [self.params[name] for name in self.weight_order if name in self.params]
+
+    @property
+    def non_trainable_weights(self) -> list[Array]:
+        """Moving statistics and the like; every weight while the layer is frozen."""
+        if not self.trainable:
+            return self.weights
+        return [self.state[name] for name in self.weight_order if name in self.state]
 
     def get_weights(self) -> list[Array]:
         """Copies of every weight, in Keras order."""

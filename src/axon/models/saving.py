@@ -44,6 +44,8 @@ VERSION = 1
 _ENTRY = re.compile(r"model\.json|weights/\d{5}\.npy|optimizer/[a-z_0-9]{1,32}\.npy")
 _MAX_JSON_BYTES = 16 * 2**20
 _NPY_HEADER = 4096  # an .npy header is 128 bytes or a little more
+# A functional axon.Model is written as Keras names it in its own files.
+_CLASS_NAMES = {"Model": "Functional"}
 
 
 def _array_bytes(array: Array) -> bytes:
@@ -109,7 +111,7 @@ def _document(model: Any, kind: str) -> dict[str, Any]:
         "format": FORMAT,
         "version": VERSION,
         "kind": kind,
-        "class_name": type(model).__name__,
+        "class_name": _CLASS_NAMES.get(type(model).__name__, type(model).__name__),
         "config": model.get_config(),
         "floatx": str(model.parameters.dtype),
         "compile": None,
@@ -244,7 +246,7 @@ class _Reader:
             raise self.error(
                 f"format version {document.get('version')!r}; this axon reads {VERSION}"
             )
-        if document.get("class_name") != "Sequential":
+        if document.get("class_name") not in ("Sequential", "Functional"):
             raise self.error(f"unknown model class {document.get('class_name')!r}")
         return document
 
@@ -285,7 +287,7 @@ class _Reader:
 
 
 def _build(reader: _Reader) -> Any:
-    from axon.models.sequential import Sequential
+    from axon.models import Model, Sequential
 
     floatx = reader.field("floatx")
     if floatx not in ("float16", "float32", "float64"):
@@ -293,7 +295,8 @@ def _build(reader: _Reader) -> Any:
     previous = config.floatx()
     config.set_floatx(floatx)
     try:
-        return Sequential.from_config(reader.field("config"))
+        cls = Sequential if reader.field("class_name") == "Sequential" else Model
+        return cls.from_config(reader.field("config"))
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise reader.error(f"its architecture does not build ({error})") from None
     finally:

@@ -1,20 +1,20 @@
-"""Sequential: a stack of layers, each feeding the next, with one flat parameter vector."""
+"""Sequential: a stack of layers, each feeding the next; the chain case of a Model."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from axon import config
 from axon.config import Array
-from axon.layers.base import LAYERS, Layer, check_shape, unique_name
+from axon.layers.base import LAYERS, KerasTensor, Layer, check_shape, unique_name
 from axon.layers.input_layer import InputLayer
+from axon.models import data
+from axon.models.functional import Model
 from axon.models.trainer import Trainer
 
 
-class Sequential(Trainer):
+class Sequential(Model):
     """A linear stack of layers: ``y = layer_k(... layer_2(layer_1(x)))``.
 
     Once the input shape is known (from ``Input``, ``input_shape=`` on the first layer,
@@ -22,6 +22,9 @@ class Sequential(Trainer):
     weight into one contiguous vector, ``model.parameters``; each layer's ``params``
     become views into it, and its ``grads`` views into ``model.gradients``. An optimizer
     step is then a few NumPy calls over one vector, whatever the depth.
+
+    It is a :class:`~axon.Model` (as in Keras) whose graph is a chain, so it runs it
+    with a plain loop: ``forward`` down the list, ``backward`` up it.
 
     Examples
     --------
@@ -35,26 +38,20 @@ class Sequential(Trainer):
     67
     """
 
+    # A plain attribute here, set once the shape is known.
+    input_shape: tuple[int, ...] | None = None
+
     def __init__(self, layers: Iterable[Layer] | None = None, name: str | None = None):
-        super().__init__()
-        self.name = name or unique_name("sequential")
-        self._layers: list[Layer] = []
-        self.input_shape: tuple[int, ...] | None = None
-        self.built = False
-        self.parameters: Array = np.zeros(0, dtype=config.floatx())
-        self.gradients: Array = np.zeros(0, dtype=config.floatx())
-        self.rng = config.make_rng()  # shuffles the batches; saved with the model
+        self._setup(name or unique_name("sequential"))
+        self.input_shape = None
         for layer in layers or ():
             self.add(layer)
 
     # -- the stack ------------------------------------------------------------------
-    @property
-    def layers(self) -> list[Layer]:
-        """The layers, without the input placeholder."""
-        return list(self._layers)
-
-    def add(self, layer: Layer) -> None:
+    def add(self, layer: Layer | KerasTensor) -> None:
         """Append a layer; the model (re)builds as soon as its input shape is known."""
+        if isinstance(layer, KerasTensor) and isinstance(layer.node.layer, InputLayer):
+            layer = layer.node.layer  # axon.Input(shape) as the first element
         if not isinstance(layer, Layer):
             raise TypeError(
                 "Expected an axon layer (such as axon.layers.Dense). "
@@ -71,6 +68,11 @@ class Sequential(Trainer):
             self.input_shape = layer.input_shape_arg
         if any(existing is layer for existing in self._layers):
             raise ValueError(f"Layer {layer.name!r} is already in this model")
+        if layer.takes_list:
+            raise ValueError(
+                f"Layer {layer.name!r} ({type(layer).__name__}) merges several inputs; "
+                "a Sequential has one path. Build an axon.Model from axon.Input instead"
+            )
         self._layers.append(layer)
         if self.input_shape is not None:
             self.build(self.input_shape)
@@ -96,34 +98,22 @@ class Sequential(Trainer):
         shape = self.input_shape
         for layer in self._layers:
             shape = layer.ensure_built(shape, config.make_rng())
-            layer.needs_input_gradient = True
-        self._layers[0].needs_input_gradient = False  # nobody needs dL/dx of the data
         self._pack_parameters()
         self.built = True
 
-    def _pack_parameters(self) -> None:
-        """Move trainable weights into one vector; layers keep views into it."""
-        entries = [
-            (layer, name)
-            for layer in self._layers
-            if layer.trainable
-            for name in layer.params
-        ]
-        total = sum(layer.params[name].size for layer, name in entries)
-        dtype = (
-            entries[0][0].params[entries[0][1]].dtype if entries else config.floatx()
-        )
-        parameters = np.empty(total, dtype=dtype)
-        gradients = np.zeros(total, dtype=dtype)
-        offset = 0
-        for layer, name in entries:
-            value = layer.params[name]
-            end = offset + value.size
-            parameters[offset:end] = value.ravel()
-            layer.params[name] = parameters[offset:end].reshape(value.shape)
-            layer.grads[name] = gradients[offset:end].reshape(value.shape)
-            offset = end
-        self.parameters, self.gradients = parameters, gradients
+    def _prepare_gradients(self) -> None:
+        # Every layer's input gradient is needed but the first's: nobody needs dL/dx
+        # of the data.
+        for layer in self._layers:
+            layer.needs_input_gradient = True
+        if self._layers:
+            self._layers[0].needs_input_gradient = False
+
+    def _build_from_data(self, x: Array) -> None:
+        if not self.built:
+            self.build(x.shape[1:])
+        elif self._packed != self._trained():
+            self._pack_parameters()
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -132,6 +122,13 @@ class Sequential(Trainer):
         shape = self._layers[-1].output_shape
         assert shape is not None
         return shape
+
+    def _as_inputs(self, x: Any, name: str) -> Array:
+        n_features = self.input_shape[0] if self.input_shape else None
+        return data.as_inputs(x, n_features, name)
+
+    def _output_path(self) -> str:
+        return Trainer._output_path(self)  # a chain's last layer makes its output
 
     # -- passes ---------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
@@ -156,58 +153,17 @@ class Sequential(Trainer):
             assert grad is not None
             grad = layer.backward(grad)
 
-    # -- weights --------------------------------------------------------------------
-    @property
-    def weights(self) -> list[Array]:
-        """Every weight array (views), layer by layer in Keras order."""
-        return [w for layer in self._layers for w in layer.weights]
+    def predict(
+        self, x: Any, batch_size: int | None = None, verbose: Any = "auto"
+    ) -> Any:
+        """Return the model's outputs for ``x``, computed in batches in inference mode."""
+        return Trainer.predict(self, x, batch_size, verbose)
 
-    def get_weights(self) -> list[Array]:
-        """Copies of every weight, layer by layer in Keras order."""
-        return [w.copy() for w in self.weights]
-
-    def set_weights(self, weights: list[Array]) -> None:
-        """Copy ``weights`` (as returned by ``get_weights``) into the model."""
-        self._require_built()
-        expected = sum(len(layer.weight_order) for layer in self._layers)
-        if not isinstance(weights, (list, tuple)) or len(weights) != expected:
-            count = (
-                len(weights) if isinstance(weights, (list, tuple)) else type(weights)
-            )
-            raise ValueError(
-                f"Expected a list of {expected} weight arrays (see model.get_weights()). "
-                f"Received: {count}"
-            )
-        start = 0
-        for layer in self._layers:
-            stop = start + len(layer.weight_order)
-            layer.set_weights(list(weights[start:stop]))
-            start = stop
-
-    def count_params(self) -> int:
-        """Number of scalars in all weights, trainable or not."""
-        self._require_built()
-        return sum(layer.count_params() for layer in self._layers)
-
-    def _require_built(self) -> None:
-        if not self.built:
-            raise ValueError(
-                "This model has not been built yet: give the first layer an input_shape, "
-                "start with axon.layers.Input(shape), or call fit/predict/build first"
-            )
-
-    def _build_from_data(self, x: Array) -> None:
-        if not self.built:
-            self.build(x.shape[1:])
+    def predict_on_batch(self, x: Any) -> Any:
+        """Outputs for one batch, in inference mode."""
+        return Trainer.predict_on_batch(self, x)
 
     # -- description ----------------------------------------------------------------
-    def summary(self, print_fn: Any = None) -> None:
-        """Print the Keras table: layer (type), output shape, parameter count."""
-        from axon.models.summary import summary_text
-
-        self._require_built()
-        (print_fn or print)(summary_text(self))
-
     def get_config(self) -> dict[str, Any]:
         """The architecture: name, input shape and each layer's class and config."""
         return {

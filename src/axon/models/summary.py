@@ -1,10 +1,22 @@
-"""The Keras-style summary table of a model."""
+"""The Keras-style summary table of a model.
+
+A chain of layers gets Keras's three columns; a graph with branches, merges or shared
+layers gets a fourth, "Connected to", listing the tensors each layer takes as
+``layer[node][tensor]``, as Keras prints it (on an 80-column terminal).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 _WIDTHS = (33, 24, 15)
+_GRAPH_WIDTHS = (21, 19, 12, 19)
+_RULES = {
+    "top": "┏━┳┓",
+    "head": "┡━╇┩",
+    "between": "├─┼┤",
+    "bottom": "└─┴┘",
+}
 
 
 def readable_size(n_bytes: float) -> str:
@@ -16,16 +28,53 @@ def readable_size(n_bytes: float) -> str:
     raise AssertionError("unreachable")
 
 
-def _row(cells: list[str], left: str, sep: str, right: str) -> str:
+def _row(cells: list[str], widths: tuple[int, ...], bar: str) -> str:
     parts = [
-        f" {cell:<{w - 2}} " if i < 2 else f" {cell:>{w - 2}} "
-        for i, (cell, w) in enumerate(zip(cells, _WIDTHS, strict=False))
+        f" {cell:>{w - 2}} " if i == 2 else f" {cell:<{w - 2}} "
+        for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
     ]
-    return left + sep.join(parts) + right
+    return bar + bar.join(parts) + bar
 
 
-def _rule(left: str, line: str, sep: str, right: str) -> str:
-    return left + sep.join(line * w for w in _WIDTHS) + right
+def _rule(kind: str, widths: tuple[int, ...]) -> str:
+    left, line, sep, right = tuple(_RULES[kind])
+    return left + sep.join(line * w for w in widths) + right
+
+
+def _wrap(items: list[str], width: int) -> list[str]:
+    """``a[0][0], b[0][0]`` on as few lines of ``width`` as fit, breaking after commas."""
+    lines: list[str] = []
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines.append(piece)
+    return lines or ["-"]
+
+
+def _connections(model: Any) -> list[list[str]] | None:
+    """What each layer takes, or None when the graph reads as a plain chain."""
+    graph = getattr(model, "graph", None)
+    if graph is None:
+        return None
+    in_graph = {id(node) for node in graph.nodes}
+    index: dict[int, int] = {}
+    rows = []
+    for layer in model.layers:
+        nodes = [n for n in layer._inbound_nodes if id(n) in in_graph]
+        index.update((id(node), i) for i, node in enumerate(nodes))
+        rows.append([t for node in nodes for t in node.inputs])
+    chain = len(graph.inputs) == len(graph.outputs) == 1 and all(
+        len(inputs) <= 1 for inputs in rows
+    )
+    chain = chain and len(graph.nodes) == len(model.layers)  # no layer called twice
+    if chain:
+        return None
+    return [
+        [f"{t.node.layer.name}[{index[id(t.node)]}][0]" for t in inputs]
+        for inputs in rows
+    ]
 
 
 def _count(arrays: list[Any]) -> tuple[int, int]:
@@ -34,33 +83,33 @@ def _count(arrays: list[Any]) -> tuple[int, int]:
 
 def summary_text(model: Any) -> str:
     """Return the table ``model.summary()`` prints."""
-    lines = [f'Model: "{model.name}"']
-    lines.append(_rule("┏", "━", "┳", "┓"))
-    lines.append(_row(["Layer (type)", "Output Shape", "Param #"], "┃", "┃", "┃"))
-    lines.append(_rule("┡", "━", "╇", "┩"))
+    connections = _connections(model)
+    widths: tuple[int, ...] = _WIDTHS if connections is None else _GRAPH_WIDTHS
+    header = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
+    lines = [f'Model: "{model.name}"', _rule("top", widths)]
+    lines.append(_row(header[: len(widths)], widths, "┃"))
+    lines.append(_rule("head", widths))
     for i, layer in enumerate(model.layers):
         label = f"{layer.name} ({type(layer).__name__})"
-        shape = "(None, " + ", ".join(map(str, layer.output_shape)) + ")"
-        count = f"{layer.count_params():,}"
-        if len(label) > _WIDTHS[0] - 2:
-            lines.append(_row([layer.name, shape, count], "│", "│", "│"))
-            lines.append(_row([f"({type(layer).__name__})", "", ""], "│", "│", "│"))
-        else:
-            lines.append(_row([label, shape, count], "│", "│", "│"))
+        columns = [
+            [label]
+            if len(label) <= widths[0] - 2
+            else [layer.name, f"({type(layer).__name__})"],
+            ["(None, " + ", ".join(map(str, layer.output_shape)) + ")"],
+            [f"{layer.count_params():,}"],
+        ]
+        if connections is not None:
+            columns.append(_wrap(connections[i], widths[3] - 2))
+        for k in range(max(len(column) for column in columns)):
+            cells = [column[k] if k < len(column) else "" for column in columns]
+            lines.append(_row(cells, widths, "│"))
         if i < len(model.layers) - 1:
-            lines.append(_rule("├", "─", "┼", "┤"))
-    lines.append(_rule("└", "─", "┴", "┘"))
-    trainable = [
-        w for layer in model.layers if layer.trainable for w in layer.params.values()
-    ]
-    frozen = [
-        w
-        for layer in model.layers
-        for w in (layer.state.values() if layer.trainable else layer.weights)
-    ]
-    total = _count(trainable + frozen)
+            lines.append(_rule("between", widths))
+    lines.append(_rule("bottom", widths))
+    trainable = model.trainable_weights
+    frozen = model.non_trainable_weights
     for title, (n_params, size) in (
-        ("Total", total),
+        ("Total", _count(trainable + frozen)),
         ("Trainable", _count(trainable)),
         ("Non-trainable", _count(frozen)),
     ):

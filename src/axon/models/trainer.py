@@ -74,6 +74,7 @@ class Trainer(regularizers.Penalized):
     rng: np.random.Generator
     input_shape: tuple[int, ...] | None
     built: bool
+    _as_inputs: Any  # (x, its name) -> the one checked array forward takes
 
     def __init__(self) -> None:
         self.optimizer: Optimizer | None = None
@@ -228,8 +229,7 @@ class Trainer(regularizers.Penalized):
         self, x: Any, y: Any, what: str, names: tuple[str, str] = ("x", "y")
     ) -> tuple[Array, Array]:
         loss = self._require_compiled(what)
-        n_features = self.input_shape[0] if self.input_shape else None
-        x = data.as_inputs(x, n_features, names[0])
+        x = self._as_inputs(x, names[0])
         self._build_from_data(x)
         self.optimizer.set_variables_from_views(self.parameters, self.layers)  # type: ignore[union-attr]
         if not self.metrics and self._metric_ids:
@@ -458,8 +458,7 @@ class Trainer(regularizers.Penalized):
         self, x: Any, batch_size: int | None = None, verbose: int | str = "auto"
     ) -> Array:
         """Return the model's outputs for ``x``, computed in batches in inference mode."""
-        n_features = self.input_shape[0] if self.input_shape else None
-        x = data.as_inputs(x, n_features, "x")
+        x = self._as_inputs(x, "x")
         self._build_from_data(x)
         self._check_verbose(verbose)
         batch_size = data.check_batch_size(batch_size)
