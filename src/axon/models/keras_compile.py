@@ -1,25 +1,26 @@
 """Keras 3's ``compile_config`` <-> axon's compile settings and optimizer state.
 
-The optimizer, the loss and the metrics are translated through the same rules as the
-layers (:mod:`axon.models.keras_layers`): Keras's own classes only, arguments under
-their Keras names, Keras-only arguments accepted only at the value that switches
-them off (``clipnorm=None``, ``amsgrad=False``...), everything else refused with a
+The optimizer (its learning-rate schedule too), the loss and the metrics are
+translated through the same rules as the layers (:mod:`axon.models.keras_layers`):
+Keras's own classes only, arguments under their Keras names, Keras-only arguments
+accepted only at the value that switches them off, everything else refused with a
 ValueError naming it.
 
-Optimizer state. Keras keeps one variable per trainable weight and slot, in the order
-of ``model.trainable_variables``, after two scalars (the step count and the learning
-rate). axon keeps one flat vector per slot over the same weights in the same order,
-so the translation cuts and joins that vector. The order of slots within Keras's list
+Optimizer state. Keras keeps the step count, the learning rate (unless a schedule
+gives it) and then one variable per trainable weight and slot, in the order of
+``model.trainable_variables``. axon keeps one flat vector per slot over the same
+weights, so the translation cuts and joins those vectors. How Keras orders the slots
 differs per optimizer: Adam interleaves them per weight (``m_0, v_0, m_1, v_1...``),
-RMSprop and SGD keep one group per slot. :data:`OPTIMIZER_SPECS` records that layout
-for each optimizer it translates (checked against Keras 3.15); an optimizer whose
-slots the table does not cover would be compiled with fresh state.
+RMSprop keeps one group per slot, Nadam adds its momentum-schedule product at the
+end. :data:`OPTIMIZER_SPECS` records the layout of each optimizer (read off Keras
+3.15 and checked by a training step on both sides in the reference tests).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,52 +34,58 @@ from axon.models.keras_layers import (
     keras_object,
     keras_snake_case,
 )
-from axon.optimizers import Optimizer
+from axon.optimizers import Optimizer, schedules
 
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """How one Keras optimizer maps onto axon's optimizer of the same name.
+    """Keras's layout of one optimizer's variables, in axon's slot names.
 
-    ``layout(optimizer)`` returns groups of axon slot names: Keras stores, for each
-    group in turn, every trainable weight's variables for the slots of that group,
-    interleaved per weight.
+    ``layout(optimizer)`` returns groups of slot names: Keras stores, group after
+    group, each trainable weight's variables for the slots of the group (so a group
+    of two interleaves them per weight). ``tail(optimizer)`` returns the scalars
+    Keras keeps after the slots.
     """
 
     layout: Callable[[Any], tuple[tuple[str, ...], ...]]
-    keras_only: dict[str, Any] = field(default_factory=dict)
+    tail: Callable[[Any], list[Array]] = lambda optimizer: []
+
+
+def _adam(optimizer: Any) -> tuple[tuple[str, ...], ...]:
+    return (("m", "v"), ("velocity_hat",)) if optimizer.amsgrad else (("m", "v"),)
+
+
+def _rmsprop(optimizer: Any) -> tuple[tuple[str, ...], ...]:
+    groups = [("velocity",)]
+    groups += [("momentum",)] if optimizer.momentum else []
+    return tuple(groups + ([("average_gradient",)] if optimizer.centered else []))
+
+
+def _nadam_product(optimizer: Any) -> list[Array]:
+    # Keras's running product of Dozat's momentum schedule, u_1 u_2 ... u_t; axon
+    # recomputes it from the step count, so it is written and never read.
+    beta = optimizer.beta_1
+    terms = [beta * (1 - 0.5 * 0.96**t) for t in range(1, optimizer.iterations + 1)]
+    return [np.asarray(math.prod(terms), dtype=np.float32)]
 
 
 OPTIMIZER_SPECS: dict[str, OptimizerSpec] = {
     "SGD": OptimizerSpec(lambda o: (("momentum",),) if o.momentum else ()),
-    "Adam": OptimizerSpec(lambda o: (("m", "v"),), {"amsgrad": False}),
-    "RMSprop": OptimizerSpec(
-        lambda o: (("velocity",),), {"momentum": 0.0, "centered": False}
+    "Adam": OptimizerSpec(_adam),
+    "AdamW": OptimizerSpec(_adam),
+    "RMSprop": OptimizerSpec(_rmsprop),
+    "Nadam": OptimizerSpec(lambda o: (("momentum", "velocity"),), _nadam_product),
+    "Adamax": OptimizerSpec(lambda o: (("momentum", "norm"),)),
+    "Adagrad": OptimizerSpec(lambda o: (("accumulator",),)),
+    "Adadelta": OptimizerSpec(
+        lambda o: (("accumulated_grad", "accumulated_delta_var"),)
     ),
+    "Lion": OptimizerSpec(lambda o: (("momentum",),)),
+    "Ftrl": OptimizerSpec(lambda o: (("accumulator", "linear"),)),
 }
 
-# Arguments of every Keras optimizer, and the value that switches each off.
-_OPTIMIZER_NEUTRAL: dict[str, Any] = {
-    "name": ANY,
-    "weight_decay": None,
-    "clipnorm": None,
-    "global_clipnorm": None,
-    "clipvalue": None,
-    "use_ema": False,
-    "ema_momentum": ANY,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
-_LOSS_NEUTRAL: dict[str, Any] = {
-    "name": ANY,
-    "dtype": ANY,
-    "reduction": "sum_over_batch_size",
-    "label_smoothing": 0.0,
-    "axis": -1,
-    "ignore_class": None,
-}
-_LOSS_CLASS_NAMES = {"kl_divergence": "KLDivergence"}  # where CamelCase is not enough
+# Keras arguments axon's optimizers take no other value of (they take these ones).
+_OPTIMIZER_NEUTRAL: dict[str, Any] = {"name": ANY}
 # Execution settings: how Keras runs the step, not what it computes.
 _IGNORED = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
 
@@ -115,75 +122,75 @@ def optimizer_from_keras(value: Any, where: str) -> Optimizer:
     if isinstance(value, str):
         return optimizers.get(value)
     class_name, config = check_object(value, where)
-    spec = OPTIMIZER_SPECS.get(class_name)
-    if spec is None or class_name.lower() not in optimizers.OPTIMIZERS:
+    if (
+        class_name not in OPTIMIZER_SPECS
+        or class_name.lower() not in optimizers.OPTIMIZERS
+    ):
         raise ValueError(f"{where}: axon cannot load the Keras optimizer {class_name}")
     cls = optimizers.OPTIMIZERS.lookup(class_name.lower())
-    rate = config.get("learning_rate")
+    arguments = _arguments(config, accepted_arguments(cls), _OPTIMIZER_NEUTRAL, where)
+    rate = arguments.get("learning_rate")
     if isinstance(rate, dict):
-        raise ValueError(
-            f"{where}: axon reads a constant learning rate. Received: a "
-            f"{rate.get('class_name')} schedule"
-        )
-    neutral = {**_OPTIMIZER_NEUTRAL, **spec.keras_only}
-    arguments = _arguments(config, accepted_arguments(cls), neutral, where)
-    if "learning_rate" in arguments:
-        arguments["learning_rate"] = _shortest_float32(arguments["learning_rate"])
+        arguments["learning_rate"] = schedule_from_keras(rate, f"{where}.learning_rate")
+    elif rate is not None:
+        arguments["learning_rate"] = _shortest_float32(rate)
     return cls(**arguments)
 
 
-def _function_or_object(value: Any, where: str) -> tuple[str, dict[str, Any]]:
-    """A name, a Keras built-in function or a Keras object: ``(name, config)``."""
-    if isinstance(value, str):
-        return value, {}
-    class_name, config = check_object(value, where, function_ok=True)
-    if class_name == "function":
-        return str(config), {}
-    return keras_snake_case(class_name), config
+def schedule_from_keras(value: Any, where: str) -> Any:
+    """A Keras learning-rate schedule as axon's schedule of the same class."""
+    class_name, config = check_object(value, where)
+    if class_name not in schedules.SCHEDULES:
+        raise ValueError(f"{where}: axon has no learning-rate schedule {class_name}")
+    cls = schedules.SCHEDULES.lookup(class_name)
+    return cls(**_arguments(config, accepted_arguments(cls), {"name": ANY}, where))
+
+
+def _component(
+    value: Any, registry: Any, kind: str, where: str
+) -> str | tuple[type, dict[str, Any]]:
+    """A Keras loss or metric: a registered name, or its class and arguments.
+
+    Keras writes a name, a built-in function (``{"class_name": "function",
+    "config": "mse"}``) or an object of one of its classes, which axon registers
+    under the same names.
+    """
+    if isinstance(value, dict):
+        class_name, config = check_object(value, where, function_ok=True)
+        if class_name != "function":
+            if class_name not in registry:
+                raise ValueError(f"{where}: axon has no {kind} {class_name}")
+            cls = registry.lookup(class_name)
+            neutral = {"dtype": ANY}  # a metric's float type: axon keeps float64 sums
+            return cls, _arguments(config, accepted_arguments(cls), neutral, where)
+        value = config
+    known = value in ("accuracy", "acc") and kind == "metric"  # follows the loss
+    if not (isinstance(value, str) and (known or value in registry)):
+        raise ValueError(f"{where}: axon has no {kind} {value!r}")
+    return value
 
 
 def loss_from_keras(value: Any, where: str) -> losses.Loss:
     """A Keras loss (a name, a function or an object dict) as an axon loss."""
-    if isinstance(value, (list, dict)) and not (
-        isinstance(value, dict) and "class_name" in value
+    if isinstance(value, list) or (
+        isinstance(value, dict) and "class_name" not in value
     ):
         raise ValueError(f"{where}: axon models have one output and one loss")
-    name, config = _function_or_object(value, where)
-    if name not in losses.LOSSES:
-        raise ValueError(f"{where}: axon has no loss {name!r}")
-    cls = losses.LOSSES.lookup(name)
-    return cls(**_arguments(config, accepted_arguments(cls), _LOSS_NEUTRAL, where))
+    found = _component(value, losses.LOSSES, "loss", where)
+    if isinstance(found, str):
+        return losses.get(found)
+    cls, arguments = found
+    loss: losses.Loss = cls(**arguments)
+    return loss
 
 
 def metric_from_keras(value: Any, where: str) -> Any:
     """A Keras metric as what axon's ``compile(metrics=[...])`` takes."""
-    if isinstance(value, dict):
-        class_name, config = check_object(value, where, function_ok=True)
-        if class_name != "function":
-            name = next(
-                (
-                    n
-                    for n in (class_name, keras_snake_case(class_name))
-                    if n in metrics.METRICS
-                ),
-                None,
-            )
-            if name is None:
-                raise ValueError(f"{where}: axon has no metric {class_name}")
-            cls = metrics.METRICS.lookup(name)
-            neutral = {"dtype": ANY}
-            return cls(**_arguments(config, accepted_arguments(cls), neutral, where))
-        value = config
-    if not _known_metric(value):
-        raise ValueError(f"{where}: axon has no metric {value!r}")
-    return value
-
-
-def _known_metric(name: Any) -> bool:
-    # "accuracy" follows the loss, in Keras as in axon, so it is no registry entry.
-    return isinstance(name, str) and (
-        name in ("accuracy", "acc") or name in metrics.METRICS
-    )
+    found = _component(value, metrics.METRICS, "metric", where)
+    if isinstance(found, str):
+        return found
+    cls, arguments = found
+    return cls(**arguments)
 
 
 def compile_from_keras(config: Any, where: str) -> dict[str, Any]:
@@ -230,17 +237,18 @@ def compile_to_keras(model: Any) -> dict[str, Any]:
             f"axon cannot write the optimizer {class_name} to a Keras file"
         )
     optimizer_config = {"name": keras_snake_case(class_name), **optimizer.get_config()}
-    loss = model.loss
-    loss_value: Any = loss.name
-    if loss.get_config() != type(loss)().get_config():  # not at its defaults
-        loss_value = keras_object(
-            "keras.losses",
-            _LOSS_CLASS_NAMES.get(loss.name, _camel(loss.name)),
-            {"name": loss.name, **loss.get_config()},
+    rate = optimizer_config["learning_rate"]
+    if isinstance(rate, dict):  # a schedule
+        module = "keras.optimizers.schedules"
+        optimizer_config["learning_rate"] = keras_object(
+            module, rate["class_name"], rate["config"]
         )
+    loss: Any = losses.serialize(model.loss)
+    if isinstance(loss, dict):
+        loss = keras_object("keras.losses", loss["class_name"], loss["config"])
     return {
         "optimizer": keras_object("keras.optimizers", class_name, optimizer_config),
-        "loss": loss_value,
+        "loss": loss,
         "loss_weights": None,
         "metrics": [_metric_to_keras(m) for m in model._metric_ids] or None,
         "weighted_metrics": None,
@@ -250,22 +258,11 @@ def compile_to_keras(model: Any) -> dict[str, Any]:
     }
 
 
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
 def _metric_to_keras(metric: Any) -> Any:
-    if isinstance(metric, str):
-        if not _known_metric(metric):
-            raise ValueError(f"Keras has no metric {metric!r}")
-        return metric
-    if not isinstance(metric, metrics.Metric) or type(metric).__name__ not in (
-        metrics.METRICS
-    ):
-        raise ValueError(f"axon cannot write the metric {metric!r} to a Keras file")
-    get_config = getattr(metric, "get_config", None)
-    config = get_config() if get_config else {"name": metric.name}
-    return keras_object("keras.metrics", type(metric).__name__, config)
+    found = metrics.serialize(metric)
+    if isinstance(found, str):
+        return found
+    return keras_object("keras.metrics", found["class_name"], found["config"])
 
 
 # -- optimizer state -------------------------------------------------------------------
@@ -280,38 +277,51 @@ def slot_layout(optimizer: Optimizer) -> tuple[tuple[str, ...], ...] | None:
     return layout
 
 
-def state_to_keras(
-    optimizer: Optimizer, segments: list[tuple[int, tuple[int, ...]]], vector: Array
-) -> list[Array]:
-    """The optimizer's variables in Keras's order: step, learning rate, slots.
-
-    ``segments`` gives each trainable weight's offset and shape in the flat
-    parameter ``vector``, in Keras's order.
-    A slot the optimizer has not made yet (no step taken) is written as zeros, as
-    Keras builds it on loading.
-    """
-    big = optimizer.iterations >= 2**31  # Keras's counter is an int32
-    state: list[Array] = [
-        np.asarray(optimizer.iterations, dtype=np.int64 if big else np.int32),
-        np.asarray(optimizer.learning_rate, dtype=np.float32),
-    ]
-    for group in slot_layout(optimizer) or ():
-        vectors = [optimizer.slots.get(s, np.zeros_like(vector)) for s in group]
-        for offset, shape in segments:
-            end = offset + int(np.prod(shape))
-            state += [
-                v[offset:end].reshape(shape).astype(vector.dtype) for v in vectors
-            ]
-    return state
+def _scheduled(optimizer: Optimizer) -> bool:
+    return isinstance(optimizer.get_config()["learning_rate"], dict)
 
 
 def state_shapes(
     optimizer: Optimizer, segments: list[tuple[int, tuple[int, ...]]]
-) -> list[tuple[int, ...]]:
-    """The shapes :func:`state_to_keras` writes (and a full Keras file holds)."""
+) -> tuple[list[tuple[int, ...]], int]:
+    """The shapes of Keras's variables, and how many scalars lead them.
+
+    The step count, then the learning rate unless a schedule computes it; then the
+    slots (see :class:`OptimizerSpec`) and the spec's trailing scalars.
+    """
+    head = 1 if _scheduled(optimizer) else 2
     layout = slot_layout(optimizer) or ()
     slots = [shape for group in layout for _, shape in segments for _ in group]
-    return [(), (), *slots]
+    tail = OPTIMIZER_SPECS[type(optimizer).__name__].tail(optimizer)
+    return [()] * head + slots + [np.shape(t) for t in tail], head
+
+
+def state_to_keras(
+    optimizer: Optimizer, segments: list[tuple[int, tuple[int, ...]]], vector: Array
+) -> list[Array]:
+    """The optimizer's variables in Keras's order (see :func:`state_shapes`).
+
+    ``segments`` gives each trainable weight's offset and shape in the flat
+    parameter ``vector``, in Keras's order. A slot the optimizer has not made yet
+    (no step taken) is written as its starting value, as Keras builds it on loading.
+    """
+    big = optimizer.iterations >= 2**31  # Keras's counter is an int32
+    state = [np.asarray(optimizer.iterations, dtype=np.int64 if big else np.int32)]
+    if not _scheduled(optimizer):
+        state.append(np.asarray(optimizer.learning_rate, dtype=np.float32))
+    for group in slot_layout(optimizer) or ():
+        vectors = [
+            optimizer.slots[s]
+            if s in optimizer.slots
+            else np.full_like(vector, optimizer.initial_slot_value(s))
+            for s in group
+        ]
+        for offset, shape in segments:
+            end = offset + math.prod(shape)
+            state += [
+                v[offset:end].reshape(shape).astype(vector.dtype) for v in vectors
+            ]
+    return state + OPTIMIZER_SPECS[type(optimizer).__name__].tail(optimizer)
 
 
 def state_from_keras(
@@ -324,18 +334,20 @@ def state_from_keras(
     if int(state[0]) < 0:
         raise ValueError(f"the step count {int(state[0])} is negative")
     optimizer.iterations = int(state[0])
-    rate = float(state[1])
-    if not (np.isfinite(rate) and rate > 0):
-        raise ValueError(f"the learning rate {rate} is not a positive number")
-    optimizer.learning_rate = _shortest_float32(rate)
+    position = 1
+    if not _scheduled(optimizer):
+        rate = float(state[1])
+        if not (np.isfinite(rate) and rate >= 0):
+            raise ValueError(f"the learning rate {rate} is not a non-negative number")
+        optimizer.learning_rate = _shortest_float32(rate)
+        position = 2
     layout = slot_layout(optimizer)
-    if len(state) == 2 or not layout:
+    if len(state) == position or not layout:
         return
-    position = 2
     for group in layout:
         vectors = {s: np.zeros_like(vector) for s in group}
         for offset, shape in segments:
-            end = offset + int(np.prod(shape))
+            end = offset + math.prod(shape)
             for name in group:
                 vectors[name][offset:end] = np.ravel(state[position])
                 position += 1

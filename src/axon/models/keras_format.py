@@ -30,7 +30,8 @@ Differences from Keras, on purpose:
 - ``load_weights`` restores the layers' weights only. Keras also restores the
   optimizer's state from a ``.weights.h5`` file; the file does not say which
   optimizer wrote it, so axon leaves the optimizer as it is. ``load_model`` restores
-  the optimizer's state for SGD, Adam and RMSprop, whose Keras layout is known.
+  the optimizer's state of every optimizer axon has (Keras's layout of each is in
+  :data:`axon.models.keras_compile.OPTIMIZER_SPECS`).
 - A file whose model was never built (no input shape) is refused: it has no weights.
 
 h5py is an optional dependency: ``pip install 'axon[keras]'``.
@@ -59,6 +60,7 @@ from axon.models.keras_layers import (
     dtype_to_keras,
     keras_object,
     keras_snake_case,
+    keras_variables,
     layer_from_keras,
     layer_to_keras,
 )
@@ -167,8 +169,10 @@ def _weights_file(model: Any) -> bytes:
         for path, layer in _layer_paths(model):
             group = h5.create_group(path).create_group("vars")
             group.attrs["name"] = layer.name
-            for i, value in enumerate(layer.weights):
-                group[str(i)] = value
+            weights = layer.weights
+            for i, variable in enumerate(keras_variables(layer)):
+                index = variable.weight
+                group[str(i)] = variable.value if index is None else weights[index]
         optimizer = model.optimizer if model.compiled else None
         if optimizer is not None:
             group = h5.create_group("optimizer").create_group("vars")
@@ -336,8 +340,12 @@ class _Weights:
                     f"the file holds weights for layers/{name}, which this model lacks"
                 )
         for path, layer in paths:
-            shapes = [w.shape for w in layer.weights]
-            layer.set_weights(self.arrays(path, shapes, ["f"] * len(shapes)))
+            variables = keras_variables(layer)
+            shapes = [v.shape for v in variables]
+            arrays = self.arrays(path, shapes, [v.kinds for v in variables])
+            found = {v.weight: a for v, a in zip(variables, arrays, strict=True)}
+            if variables:  # else the weights came with the config
+                layer.set_weights([found[i] for i in range(len(layer.weights))])
 
     def optimizer_state(self, model: Any) -> None:
         optimizer, segments = model.optimizer, _segments(model)
@@ -345,12 +353,12 @@ class _Weights:
         count = len(group.keys()) if group is not None else 0
         if count == 0:
             return
-        full = keras_compile.state_shapes(optimizer, segments)
-        shapes: list[tuple[int, ...]] = full if count == len(full) else [(), ()]
+        full, head = keras_compile.state_shapes(optimizer, segments)
+        shapes = full if count == len(full) else full[:head]  # built, or not yet
         if count != len(shapes):
             raise ValueError(
                 f"optimizer/vars holds {count} arrays; {type(optimizer).__name__} over "
-                f"this model keeps 2 (not built yet) or {len(full)}"
+                f"this model keeps {head} (not built yet) or {len(full)}"
             )
         state = self.arrays("optimizer", shapes, ["iu", *["f"] * (len(shapes) - 1)])
         keras_compile.state_from_keras(optimizer, state, segments, model.parameters)
@@ -435,8 +443,8 @@ def _existing(filepath: Any) -> str:
 def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
     """Load a Keras 3 ``.keras`` file as an axon model, compiled when it was compiled.
 
-    The optimizer's state (step count, learning rate, slots) comes along for SGD,
-    Adam and RMSprop, so ``fit`` continues where Keras stopped.
+    The optimizer's state (step count, learning rate, slots) comes along, so ``fit``
+    continues where Keras stopped.
     """
     path = _existing(filepath)
     if is_keras_path(path) != "model":

@@ -32,8 +32,11 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from axon import activations, initializers
 from axon.layers.base import LAYERS, Layer
@@ -50,9 +53,23 @@ _NEUTRAL: dict[str, Any] = {
     "lora_rank": None,
     "lora_alpha": ANY,
     "autocast": ANY,
-    "input_dim": ANY,
 }
 _OFF_SUFFIXES = ("_regularizer", "_constraint")  # each is off when null
+
+
+@dataclass(frozen=True)
+class KerasVariable:
+    """One of the variables Keras stores for a layer, in Keras's order.
+
+    ``weight`` is the index of the axon weight it holds, or None for a variable
+    only Keras keeps; that one must have dtype kind ``kinds`` and is written as
+    ``value``.
+    """
+
+    shape: tuple[int, ...]
+    weight: int | None
+    kinds: str = "f"
+    value: Any = 0
 
 
 @dataclass(frozen=True)
@@ -67,21 +84,46 @@ class LayerSpec:
     keras_defaults : dict
         Keras's defaults where they differ from axon's, used when a file omits the
         argument.
+    variables : callable, optional
+        ``variables(layer)`` lists what Keras stores for the built layer, when that
+        is not simply the layer's weights in order.
     """
 
     keras_only: dict[str, Any] = field(default_factory=dict)
     keras_defaults: dict[str, Any] = field(default_factory=dict)
+    variables: Callable[[Layer], list[KerasVariable]] | None = None
+
+
+def _normalization_variables(layer: Layer) -> list[KerasVariable]:
+    # Keras stores no variable when mean and variance are given as arguments (they
+    # are in the config), and otherwise a count that adapt never updates.
+    if layer.get_config().get("mean") is not None:
+        return []
+    shape = tuple(layer.weights[0].shape)
+    return [
+        KerasVariable(shape, 0),
+        KerasVariable(shape, 1),
+        KerasVariable((), None, "iu", np.int32(0)),
+    ]
 
 
 LAYER_SPECS: dict[str, LayerSpec] = {
     "Dense": LayerSpec(),
     "Activation": LayerSpec(),
-    "ReLU": LayerSpec(
-        keras_only={"max_value": None, "negative_slope": 0.0, "threshold": 0.0}
-    ),
+    "ReLU": LayerSpec(),
     "LeakyReLU": LayerSpec(keras_defaults={"negative_slope": 0.3}),
-    "Softmax": LayerSpec(keras_only={"axis": -1}),
+    "PReLU": LayerSpec(),
+    "ELU": LayerSpec(),
+    "Softmax": LayerSpec(),
     "Dropout": LayerSpec(keras_only={"noise_shape": None}),
+    "AlphaDropout": LayerSpec(),
+    "GaussianDropout": LayerSpec(),
+    "GaussianNoise": LayerSpec(),
+    "Flatten": LayerSpec(),
+    "Reshape": LayerSpec(),
+    "Embedding": LayerSpec(),
+    "LayerNormalization": LayerSpec(keras_only={"rms_scaling": False}),
+    "Normalization": LayerSpec(variables=_normalization_variables),
     "BatchNormalization": LayerSpec(
         keras_only={
             "synchronized": False,
@@ -249,15 +291,10 @@ def activation_from_keras(value: Any, where: str) -> str | dict[str, Any]:
         name = _ACTIVATION_ALIASES.get(value, value)
     if name not in activations.ACTIVATIONS:
         raise ValueError(f"{where}: axon has no {value!r} activation")
-    activation = activations.get(name)
-    config = activation.get_config()
-    defaults = KERAS_ACTIVATIONS[value]
-    changed = {
-        k: defaults[k] for k in config if k in defaults and config[k] != defaults[k]
-    }
-    if changed:
-        activation = activations.get({"name": name, **config, **changed})
-    return activations.serialize(activation)
+    # Keras's defaults, passed explicitly wherever axon's function takes them.
+    accepted = accepted_arguments(activations.ACTIVATIONS.lookup(name))
+    defaults = {k: v for k, v in KERAS_ACTIVATIONS[value].items() if k in accepted}
+    return activations.serialize(activations.get({"name": name, **defaults}))
 
 
 def activation_to_keras(activation: activations.Activation, where: str) -> str:
@@ -268,7 +305,13 @@ def activation_to_keras(activation: activations.Activation, where: str) -> str:
     if name not in KERAS_ACTIVATIONS:
         raise ValueError(f"{where}: Keras has no activation {activation.name!r}")
     defaults = KERAS_ACTIVATIONS[name]
-    for key, value in activation.get_config().items():
+    accepted = accepted_arguments(type(activation))
+    arguments = {
+        k: getattr(activation, k)
+        for k in defaults
+        if k in accepted and hasattr(activation, k)
+    }
+    for key, value in {**arguments, **activation.get_config()}.items():
         if key not in defaults or defaults[key] != value:
             hint = (
                 f" (Keras's takes {key}={defaults[key]!r})" if key in defaults else ""
@@ -401,3 +444,11 @@ def layer_to_keras(layer: Layer, dtype: str) -> dict[str, Any]:
     if layer.weight_order and layer.input_shape is not None:
         entry["build_config"] = {"input_shape": [None, *layer.input_shape]}
     return entry
+
+
+def keras_variables(layer: Layer) -> list[KerasVariable]:
+    """What Keras stores for ``layer``: its weights in order, unless the spec says."""
+    spec = LAYER_SPECS[type(layer).__name__]
+    if spec.variables is not None:
+        return spec.variables(layer)
+    return [KerasVariable(tuple(w.shape), i) for i, w in enumerate(layer.weights)]
