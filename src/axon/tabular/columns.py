@@ -289,16 +289,20 @@ class Dropped(Column):
 
 
 def _number_tokens(values: Any, missing: Array) -> list[str] | None:
-    """The tokens of text that is numbers apart from them, or None if it is not."""
-    text = values[~missing]
-    if len(text) == 0:
+    """The tokens of text that is numbers apart from them, or None if it is not.
+
+    Parses each distinct value once (a category column has few), never each row.
+    """
+    pd = pandas()
+    counts = pd.Series(values[~missing].to_numpy(dtype=object)).value_counts()
+    if len(counts) == 0:
         return None
-    numbers = pandas().to_numeric(text, errors="coerce")
+    numbers = pd.to_numeric(pd.Series(counts.index, dtype=object), errors="coerce")
     failed = np.asarray(numbers.isna().to_numpy(), dtype=bool)
-    tokens = sorted(set(text[failed].astype(str)))
-    if failed.mean() > 1 - NUMBER_SHARE or len(tokens) > NUMBER_TOKENS:
+    share = counts.to_numpy()[failed].sum() / counts.sum()
+    if share > 1 - NUMBER_SHARE or failed.sum() > NUMBER_TOKENS:
         return None
-    return tokens
+    return sorted(str(token) for token in counts.index[failed])
 
 
 def infer(name: str, values: Any, source: str = "the table") -> Column:
