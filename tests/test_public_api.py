@@ -97,7 +97,7 @@ def test_keras_activations_and_activation_layers_exist() -> None:
 
 
 def test_import_axon_loads_no_heavy_optional_dependency() -> None:
-    heavy = "('matplotlib', 'sklearn', 'dask', 'rich', 'pandas', 'h5py')"
+    heavy = "('matplotlib', 'sklearn', 'dask', 'rich', 'pandas', 'h5py', 'onnx')"
     code = f"import sys, axon; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -127,6 +127,7 @@ LEVELS = {
     "cli": 4,
     "report": 4,
     "tabular": 4,
+    "export": 4,
     "__init__": 5,
     "__main__": 5,
 }
@@ -178,3 +179,33 @@ def test_dependencies_flow_one_way(path: Path) -> None:
             )
             for name in names:
                 assert name.split(".")[0] not in ("matplotlib", "sklearn", "dask"), path
+
+
+def test_sweep_names_are_pinned() -> None:
+    from axon import sweep
+
+    assert sorted(sweep.__all__) == sorted(
+        [
+            "TABLE",
+            "Dataset",
+            "Network",
+            "PointSummary",
+            "Range",
+            "SchedulerUnreachable",
+            "Settings",
+            "Trial",
+            "Trials",
+            "check_values",
+            "connect",
+            "grid",
+            "local_cluster",
+            "parse",
+            "plot",
+            "run",
+            "run_trial",
+            "sample",
+            "summarise",
+        ]
+    )
+    for name in sweep.__all__:
+        assert hasattr(sweep, name)
