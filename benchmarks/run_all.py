@@ -18,11 +18,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_functional
 import bench_import
 import bench_iris
 import bench_large
 import bench_memory
 import bench_predict
+import bench_sklearn
 import bench_step
 from common import machine, table
 
@@ -42,11 +44,26 @@ SECTIONS = [
         ["framework", "time", "axon / peer"],
     ),
     (
+        "The tutorial's model as a functional Model against Sequential, per step",
+        bench_functional,
+        21,
+        7,
+        bench_functional.COLUMNS,
+    ),
+    (
         "One epoch, 60,000 x 784 -> 256 -> 128 -> 10, batch 128, Adam",
         bench_large,
         5,
         2,
         ["framework", "time", "axon / peer", "note"],
+    ),
+    (
+        "axon.sklearn against scikit-learn's MLPs, `fit` at equal settings "
+        "(medians of 5 seeds, BLAS on one thread)",
+        bench_sklearn,
+        5,
+        3,
+        bench_sklearn.COLUMNS,
     ),
     (
         "`predict` on one sample (the tutorial's model)",
