@@ -430,9 +430,9 @@ REFUSALS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
         lambda d: _layer(d)["config"].update(units="eight"),
         "units='eight'",
     ),
-    "functional": (
-        lambda d: d.update(class_name="Functional"),
-        "axon loads Sequential models. Received: Functional",
+    "subclassed": (
+        lambda d: d.update(class_name="Model"),
+        "axon loads Sequential and functional models. Received: Model",
     ),
     "layers-not-list": (
         lambda d: d["config"].update(layers={"a": 1}),
@@ -663,3 +663,114 @@ def test_without_h5py_the_error_says_what_to_install(
         axon.models.load_model(path)
     with pytest.raises(ImportError, match=r"pip install 'axon\[keras\]'"):
         model.save_weights(path.with_name("w.weights.h5"))
+
+
+# -- functional models -----------------------------------------------------------------
+def functional_model() -> axon.Model:
+    a, b = axon.Input((4,), name="a"), axon.Input((2,), name="b")
+    shared = axon.layers.Dense(4, activation="tanh", name="shared")
+    x = shared(a)
+    x = axon.layers.Add()([shared(axon.layers.Dense(4, name="up")(x)), x])
+    x = axon.layers.concatenate([x, axon.layers.Dense(3, name="side")(b)])
+    x = axon.layers.BatchNormalization()(x)
+    outputs = axon.layers.Dense(3, activation="softmax", name="out")(x)
+    model = axon.Model([a, b], outputs, name="two_inputs")
+    model.compile(axon.optimizers.Adam(0.01), "categorical_crossentropy", ["acc"])
+    return model
+
+
+def functional_data() -> tuple[dict[str, np.ndarray], np.ndarray]:
+    x, y = data()
+    return {"a": x, "b": x[:, :2] * 2}, y
+
+
+def test_functional_round_trip_and_resumed_training(tmp_path: Path) -> None:
+    model = functional_model()
+    x, y = functional_data()
+    model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    model.save(tmp_path / "f.keras")
+    with zipfile.ZipFile(tmp_path / "f.keras") as archive:
+        document = json.loads(archive.read("config.json"))
+        h5 = h5py.File(io.BytesIO(archive.read("model.weights.h5")))
+        assert sorted(h5["layers"]) == [
+            "add", "batch_normalization", "concatenate", "dense", "dense_1", "dense_2",
+            "dense_3", "input_layer", "input_layer_1",
+        ]  # fmt: skip
+    assert document["class_name"] == "Functional"
+    shared = next(e for e in document["config"]["layers"] if e["name"] == "shared")
+    assert len(shared["inbound_nodes"]) == 2  # called twice
+    assert document["config"]["input_layers"] == [["a", 0, 0], ["b", 0, 0]]
+    loaded = axon.models.load_model(tmp_path / "f.keras")
+    assert loaded.get_config() == model.get_config()
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
+    model.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    loaded.fit(x, y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _calls(document: dict[str, Any], name: str) -> list[Any]:
+    entry = next(e for e in document["config"]["layers"] if e["name"] == name)
+    calls: list[Any] = entry["inbound_nodes"]
+    return calls
+
+
+def _history_of(document: dict[str, Any], name: str) -> list[Any]:
+    history: list[Any] = _calls(document, name)[0]["args"][0]["config"]["keras_history"]
+    return history
+
+
+GRAPH_REFUSALS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "second-output": (
+        lambda d: _history_of(d, "side").__setitem__(2, 1),
+        r"expected a tensor as \[layer name, call, 0\]",
+    ),
+    "missing-layer": (
+        lambda d: _history_of(d, "side").__setitem__(0, "nowhere"),
+        "take tensors that no layer in it makes",
+    ),
+    "mask": (
+        lambda d: _calls(d, "side")[0]["kwargs"].update(mask=[True]),
+        r"axon cannot pass mask=\[True\]",
+    ),
+    "two-args": (
+        lambda d: _calls(d, "side")[0]["args"].append(1),
+        "expected {'args': \\[inputs\\]",
+    ),
+    "not-a-tensor": (
+        lambda d: _calls(d, "side")[0]["args"].__setitem__(0, {"class_name": "x"}),
+        "expected a __keras_tensor__",
+    ),
+    "bad-ends": (
+        lambda d: d["config"].update(output_layers="out"),
+        "output_layers: expected a tensor",
+    ),
+    "renamed-entry": (
+        lambda d: next(e for e in d["config"]["layers"] if e["name"] == "side").update(
+            name="other"
+        ),
+        "the entry's name 'other' is not its layer's",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GRAPH_REFUSALS))
+def test_functional_config_refusals(tmp_path: Path, case: str) -> None:
+    functional_model().save(tmp_path / "f.keras")
+    edit, message = GRAPH_REFUSALS[case]
+    rewrite(tmp_path / "f.keras", config=edit)
+    with pytest.raises(ValueError, match=message):
+        axon.models.load_model(tmp_path / "f.keras")
+
+
+def test_weights_of_another_layer_are_refused(tmp_path: Path) -> None:
+    functional_model().save(tmp_path / "f.keras")
+
+    def rename(h5: Any) -> None:
+        h5["layers/dense_1/vars"].attrs["name"] = "intruder"
+
+    rewrite(tmp_path / "f.keras", weights=rename)
+    with pytest.raises(ValueError, match="holds the weights of layer 'intruder'"):
+        axon.models.load_model(tmp_path / "f.keras")

@@ -32,10 +32,11 @@ PERIPHERY = {
 # schedules, and the shared arguments that estimate left out: clipping, decoupled
 # weight decay with exclusions, each weight's place in the vector, the learning rate
 # as a float, a schedule or a callable).
-# Raised by 1,350 for Keras 3's file format (models/keras_format.py,
-# keras_layers.py, keras_compile.py: the archive and its HDF5 layout, one
-# translation table per kind of object, the checks that keep loading free of
-# code; every layer, activation, optimizer, schedule, loss and metric on main).
+# Raised by 1,500 for Keras 3's file format (models/keras_format.py,
+# keras_weights.py, keras_layers.py, keras_compile.py: the archive, its HDF5
+# layout, one translation table per kind of object, Sequential and functional
+# configs, the checks that keep loading free of code; every layer, activation,
+# optimizer, schedule, loss and metric on main).
 # Raised by 1,400 for issue 8's losses and regularizers (+1,386):
 # fifteen Keras losses, each with its per-sample values, gradient and reductions
 # (five modules), four regularizers and the model's penalty hook.
@@ -43,7 +44,7 @@ PERIPHERY = {
 # the layer contract, the graph and its shared-layer bookkeeping, Model (the flat
 # vector, weights and freezing moved there from Sequential, now its chain case) with
 # its Keras config, five merge layers, Input's Keras arguments).
-CORE_BUDGET = 10_650 + 1_350 + 1_400 + 1_460
+CORE_BUDGET = 10_650 + 1_500 + 1_400 + 1_460
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

@@ -397,3 +397,80 @@ def test_damaged_keras_files_are_refused(tmp_path: Path) -> None:
         match="layers/dense/vars/0 has shape \\(4, 8\\), the model expects \\(4, 5\\)",
     ):
         other.load_weights(tmp_path / "k.weights.h5")
+
+
+# -- functional models -----------------------------------------------------------------
+def graph(lib: Any, outputs: int = 1) -> Any:
+    """Two inputs, a layer shared at two depths, a residual Add, a concatenation."""
+    layers = lib.layers
+    a, b = lib.Input((4,), name="a"), lib.Input((2,), name="b")
+    shared = layers.Dense(4, activation="tanh", name="shared")
+    x = shared(a)
+    x = layers.Add(name="residual")([shared(layers.Dense(4, name="up")(x)), x])
+    side = layers.Dense(3, activation="relu", name="side")(b)
+    x = layers.Concatenate(name="join")([side, x])
+    x = layers.BatchNormalization(name="norm")(x)
+    out = layers.Dense(3, activation="softmax", name="out")(x)
+    if outputs == 1:
+        return lib.Model([a, b], out)
+    return lib.Model([a, b], [out, layers.Dense(1, name="extra")(side)])
+
+
+XA, XB = X, X[:, :2] * 2
+
+
+def test_keras_loads_an_axon_graph_and_takes_its_step(tmp_path: Path) -> None:
+    model = graph(axon)
+    model.compile(axon.optimizers.Adam(0.01), "categorical_crossentropy")
+    model.fit({"a": XA, "b": XB}, Y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    model.save(tmp_path / "g.keras")
+    loaded = keras.models.load_model(tmp_path / "g.keras")
+    assert [layer.name for layer in loaded.layers] == [
+        layer.name for layer in model.layers
+    ]
+    close(
+        loaded.predict([XA, XB], verbose=0),
+        model.predict({"a": XA, "b": XB}, verbose=0),
+    )
+    model.train_on_batch({"a": XA, "b": XB}, Y)
+    loaded.train_on_batch([XA, XB], Y)
+    for a, b in zip(weights(loaded), weights(model), strict=True):
+        close(a, b, 1e-5)
+
+
+def test_axon_loads_a_keras_graph_and_takes_its_step(tmp_path: Path) -> None:
+    reference = graph(keras)
+    reference.compile(
+        keras.optimizers.RMSprop(0.01, momentum=0.5), "categorical_crossentropy"
+    )
+    reference.fit([XA, XB], Y, epochs=2, batch_size=16, shuffle=False, verbose=0)
+    reference.save(tmp_path / "g.keras")
+    model = axon.models.load_model(tmp_path / "g.keras")
+    close(
+        model.predict({"a": XA, "b": XB}, verbose=0),
+        reference.predict([XA, XB], verbose=0),
+    )
+    reference.train_on_batch([XA, XB], Y)
+    model.train_on_batch({"a": XA, "b": XB}, Y)
+    for a, b in zip(weights(model), weights(reference), strict=True):
+        close(a, b, 1e-5)
+
+
+def test_a_graph_with_two_outputs_both_ways(tmp_path: Path) -> None:
+    reference = graph(keras, outputs=2)
+    reference.save(tmp_path / "k.keras")
+    model = axon.models.load_model(tmp_path / "k.keras")
+    for got, expected in zip(
+        model.predict({"a": XA, "b": XB}, verbose=0),
+        reference.predict([XA, XB], verbose=0),
+        strict=True,
+    ):
+        close(got, expected)
+    model.save(tmp_path / "a.keras")
+    again = keras.models.load_model(tmp_path / "a.keras")
+    for got, expected in zip(
+        again.predict([XA, XB], verbose=0),
+        reference.predict([XA, XB], verbose=0),
+        strict=True,
+    ):
+        close(got, expected)

@@ -9,9 +9,11 @@ A ``.keras`` file is a zip archive of three entries, as Keras 3 writes it::
                        Keras's order; optimizer/vars/0, 1, ... the step count, the
                        learning rate and the optimizer's slots; vars (the model's own)
 
-A layer's group is named after its class, not after the layer: ``dense``,
-``dense_1``... in the order of ``model.layers`` (the layer's own name is the group's
-``name`` attribute). A ``.weights.h5`` file is the same HDF5 file on its own.
+A ``.weights.h5`` file is the same HDF5 file on its own (its layout is
+:mod:`axon.models.keras_weights`'s). Both kinds of model are translated: a
+``Sequential``, and a functional ``axon.Model`` as Keras's ``Functional`` (each
+layer's calls as ``inbound_nodes``, tensors named by ``keras_history``, the model's
+``input_layers`` and ``output_layers``).
 
 ``model.save("m.keras")`` and ``model.save_weights("w.weights.h5")`` write these
 files, and ``axon.models.load_model`` / ``model.load_weights`` read them; other
@@ -33,6 +35,8 @@ Differences from Keras, on purpose:
   the optimizer's state of every optimizer axon has (Keras's layout of each is in
   :data:`axon.models.keras_compile.OPTIMIZER_SPECS`).
 - A file whose model was never built (no input shape) is refused: it has no weights.
+- A layer call in a functional graph takes one argument (a tensor or a list) and the
+  keyword ``training``; Keras's ``mask`` is accepted when null, anything else refused.
 
 h5py is an optional dependency: ``pip install 'axon[keras]'``.
 """
@@ -48,19 +52,14 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from axon import config as axon_config
-from axon.config import Array
 from axon.layers.base import check_shape
-from axon.models import keras_compile
+from axon.models import keras_compile, keras_weights
 from axon.models.keras_layers import (
     check_object,
     dtype_from_keras,
     dtype_to_keras,
     keras_object,
-    keras_snake_case,
-    keras_variables,
     layer_from_keras,
     layer_to_keras,
 )
@@ -69,7 +68,6 @@ from axon.models.saving import atomic_write
 KERAS_VERSION = "3.15.1"  # the Keras whose format this module writes, checked against
 _ENTRIES = ("metadata.json", "config.json", "model.weights.h5")
 _MAX_JSON_BYTES = 16 * 2**20
-_H5_OVERHEAD = 2**20 + 4096  # per file, and per dataset, beyond the arrays themselves
 
 
 def is_keras_path(filepath: Any) -> str | None:
@@ -82,106 +80,60 @@ def is_keras_path(filepath: Any) -> str | None:
     return None
 
 
-def _h5py() -> Any:
-    try:
-        import h5py
-    except ImportError:
-        raise ImportError(
-            "Keras files (.keras, .weights.h5) need h5py: pip install 'axon[keras]'"
-        ) from None
-    return h5py
-
-
-# -- the model's layout in Keras's terms ------------------------------------------------
-def _layer_paths(model: Any) -> list[tuple[str, Any]]:
-    """Each layer's group in the weights file: its Keras class, made unique."""
-    used: dict[str, int] = {}
-    paths = []
-    for layer in model.layers:
-        base = keras_snake_case(type(layer).__name__)
-        used[base] = used.get(base, -1) + 1
-        paths.append(
-            (f"layers/{base}_{used[base]}" if used[base] else f"layers/{base}", layer)
-        )
-    return paths
-
-
-def _segments(model: Any) -> list[tuple[int, tuple[int, ...]]]:
-    """Offset and shape in the flat parameter vector of each trainable weight.
-
-    In Keras's order (``model.trainable_weights``: layer by layer, each layer's
-    weights in order), found from where each weight's view lies in the vector.
-    """
-    vector = model.parameters
-    start = vector.__array_interface__["data"][0]
-    segments = []
-    for layer in model.layers:
-        for name in layer.weight_order:
-            value = layer.params.get(name)
-            if value is None or not np.shares_memory(value, vector):
-                continue  # not trained (moving statistics, a frozen layer)
-            offset = (value.__array_interface__["data"][0] - start) // vector.itemsize
-            segments.append((int(offset), tuple(value.shape)))
-    return segments
-
-
 # -- writing ----------------------------------------------------------------------------
+def _input_to_keras(name: str, shape: Any, dtype: str) -> dict[str, Any]:
+    config = {"batch_shape": [None, *shape], "dtype": dtype, "sparse": False}
+    return keras_object("keras.layers", "InputLayer", {**config, "name": name})
+
+
 def _model_to_keras(model: Any, dtype: str) -> dict[str, Any]:
-    if type(model).__name__ != "Sequential":
+    """The model as Keras's config.json: a Sequential, or a Functional graph."""
+    if type(model).__name__ == "Sequential":
+        batch_shape = [None, *model.input_shape]
+        layers = [
+            _input_to_keras("input_layer", model.input_shape, dtype),
+            *(layer_to_keras(layer, dtype) for layer in model.layers),
+        ]
+        config = {"layers": layers, "build_input_shape": batch_shape}
+        document = keras_object("keras", "Sequential", config)
+        document["build_config"] = {"input_shape": batch_shape}
+    elif hasattr(model, "graph"):
+        document = _functional_to_keras(model, dtype)
+    else:
         raise ValueError(
-            f"axon writes Sequential models to Keras files. Received: {type(model).__name__}"
+            "axon writes Sequential and functional models to Keras files. "
+            f"Received: {type(model).__name__}"
         )
-    batch_shape = [None, *model.input_shape]
-    input_layer = keras_object(
-        "keras.layers",
-        "InputLayer",
-        {
-            "batch_shape": batch_shape,
-            "dtype": dtype,
-            "sparse": False,
-            "name": "input_layer",
-        },
-    )
-    layers = [input_layer, *(layer_to_keras(layer, dtype) for layer in model.layers)]
-    document = keras_object(
-        "keras",
-        "Sequential",
-        {
-            "name": model.name,
-            "trainable": True,
-            "dtype": dtype_to_keras(dtype),
-            "layers": layers,
-            "build_input_shape": batch_shape,
-        },
-    )
-    document["build_config"] = {"input_shape": batch_shape}
+    header = {"name": model.name, "trainable": True, "dtype": dtype_to_keras(dtype)}
+    document["config"] = {**header, **document["config"]}
     if model.compiled:
         document["compile_config"] = keras_compile.compile_to_keras(model)
     return document
 
 
-def _weights_file(model: Any) -> bytes:
-    """The model's HDF5 weights file, laid out as Keras lays it out."""
-    h5py = _h5py()
-    buffer = io.BytesIO()
-    with h5py.File(buffer, "w") as h5:
-        h5.create_group("vars").attrs["name"] = model.name
-        for path, layer in _layer_paths(model):
-            group = h5.create_group(path).create_group("vars")
-            group.attrs["name"] = layer.name
-            weights = layer.weights
-            for i, variable in enumerate(keras_variables(layer)):
-                index = variable.weight
-                group[str(i)] = variable.value if index is None else weights[index]
-        optimizer = model.optimizer if model.compiled else None
-        if optimizer is not None:
-            group = h5.create_group("optimizer").create_group("vars")
-            group.attrs["name"] = keras_snake_case(type(optimizer).__name__)
-            segments = _segments(model)
-            state = keras_compile.state_to_keras(optimizer, segments, model.parameters)
-            for i, value in enumerate(state):
-                group[str(i)] = value
-    return buffer.getvalue()
+def _functional_to_keras(model: Any, dtype: str) -> dict[str, Any]:
+    # axon's functional config already has Keras's graph: each layer's calls
+    # ("inbound_nodes", tensors named by keras_history) and the model's ends.
+    config = model.get_config()
+    layers = {layer.name: layer for layer in model.layers}
+    entries = []
+    for entry in config["layers"]:
+        layer = layers[entry["name"]]
+        if entry["class_name"] == "InputLayer":
+            shape = entry["config"]["batch_shape"][1:]
+            keras_entry = _input_to_keras(layer.name, shape, dtype)
+        else:
+            keras_entry = layer_to_keras(layer, dtype)
+        entries.append(
+            {**keras_entry, "name": layer.name, "inbound_nodes": entry["inbound_nodes"]}
+        )
+    ends = {k: config[k] for k in ("input_layers", "output_layers")}
+    document = keras_object(
+        "keras.src.models.functional", "Functional", {"layers": entries, **ends}
+    )
+    document["registered_name"] = "Functional"
+    document["build_config"] = {"input_shape": None}
+    return document
 
 
 def save_model(model: Any, filepath: str | os.PathLike[str]) -> None:
@@ -194,7 +146,7 @@ def save_model(model: Any, filepath: str | os.PathLike[str]) -> None:
     model._require_built()
     dtype = str(model.parameters.dtype)
     document = _model_to_keras(model, dtype)
-    weights = _weights_file(model)
+    weights = keras_weights.weights_file(model)
     metadata = {
         "keras_version": KERAS_VERSION,
         "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
@@ -217,7 +169,7 @@ def save_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
             f"model.save_weights for a .weights.h5 file. Received: filepath={filepath!r}"
         )
     model._require_built()
-    weights = _weights_file(model)
+    weights = keras_weights.weights_file(model)
     atomic_write(filepath, lambda handle: handle.write(weights))
 
 
@@ -270,100 +222,6 @@ class _Archive:
         return document
 
 
-class _Weights:
-    """An HDF5 weights file, read dataset by dataset after checking each."""
-
-    def __init__(self, source: Any) -> None:
-        h5py = self.h5py = _h5py()
-        try:
-            self.file = h5py.File(source, "r")
-        except (OSError, ValueError) as error:
-            raise ValueError(f"the HDF5 weights are unreadable ({error})") from None
-
-    def _child(self, group: Any, name: str, kind: Any, where: str) -> Any:
-        link = group.get(name, getlink=True)
-        if link is None:
-            return None
-        if not isinstance(link, self.h5py.HardLink):
-            raise ValueError(f"{where} is a {type(link).__name__}: refused")
-        child = group[name]
-        if not isinstance(child, kind):
-            raise ValueError(
-                f"{where} is a {type(child).__name__}, not a {kind.__name__}"
-            )
-        return child
-
-    def group(self, path: str) -> Any:
-        group = self.file
-        for i, part in enumerate(path.split("/")):
-            where = "/".join(path.split("/")[: i + 1])
-            group = self._child(group, part, self.h5py.Group, where)
-            if group is None:
-                return None
-        return group
-
-    def arrays(
-        self, path: str, shapes: list[tuple[int, ...]], kinds: list[str]
-    ) -> list[Array]:
-        """The datasets ``path/vars/0...``, checked against ``shapes`` and dtype kinds."""
-        group = self.group(f"{path}/vars")
-        names = sorted(group.keys()) if group is not None else []
-        if names != sorted(str(i) for i in range(len(shapes))):
-            raise ValueError(
-                f"{path} holds {len(names)} arrays where the model has {len(shapes)}"
-            )
-        arrays = []
-        for i, (shape, kind) in enumerate(zip(shapes, kinds, strict=True)):
-            where = f"{path}/vars/{i}"
-            dataset = self._child(group, str(i), self.h5py.Dataset, where)
-            if dataset.external or dataset.is_virtual:
-                raise ValueError(f"{where} keeps its data outside the file: refused")
-            if dataset.dtype.kind not in kind:
-                raise ValueError(f"{where} holds {dataset.dtype} values, not numbers")
-            if tuple(dataset.shape) != tuple(shape):
-                raise ValueError(
-                    f"{where} has shape {tuple(dataset.shape)}, the model expects {tuple(shape)}"
-                )
-            try:
-                arrays.append(np.asarray(dataset[()]))
-            except (OSError, ValueError) as error:
-                raise ValueError(f"{where} is unreadable ({error})") from None
-        return arrays
-
-    def set_layer_weights(self, model: Any) -> None:
-        paths = _layer_paths(model)
-        stored = self.group("layers")
-        known = {path.split("/")[1] for path, _ in paths}
-        for name in sorted(stored.keys()) if stored is not None else []:
-            if name not in known:
-                raise ValueError(
-                    f"the file holds weights for layers/{name}, which this model lacks"
-                )
-        for path, layer in paths:
-            variables = keras_variables(layer)
-            shapes = [v.shape for v in variables]
-            arrays = self.arrays(path, shapes, [v.kinds for v in variables])
-            found = {v.weight: a for v, a in zip(variables, arrays, strict=True)}
-            if variables:  # else the weights came with the config
-                layer.set_weights([found[i] for i in range(len(layer.weights))])
-
-    def optimizer_state(self, model: Any) -> None:
-        optimizer, segments = model.optimizer, _segments(model)
-        group = self.group("optimizer/vars")
-        count = len(group.keys()) if group is not None else 0
-        if count == 0:
-            return
-        full, head = keras_compile.state_shapes(optimizer, segments)
-        shapes = full if count == len(full) else full[:head]  # built, or not yet
-        if count != len(shapes):
-            raise ValueError(
-                f"optimizer/vars holds {count} arrays; {type(optimizer).__name__} over "
-                f"this model keeps {head} (not built yet) or {len(full)}"
-            )
-        state = self.arrays("optimizer", shapes, ["iu", *["f"] * (len(shapes) - 1)])
-        keras_compile.state_from_keras(optimizer, state, segments, model.parameters)
-
-
 def _input_shape(config: dict[str, Any], where: str) -> tuple[int, ...]:
     shape = config.get("batch_shape", config.get("batch_input_shape"))
     if isinstance(shape, list) and shape:
@@ -373,29 +231,53 @@ def _input_shape(config: dict[str, Any], where: str) -> tuple[int, ...]:
     raise ValueError(f"{where}: an InputLayer without batch_shape")
 
 
-def _model_from_keras(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """config.json as an axon Sequential config and the model's float type."""
+def _model_from_keras(document: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
+    """config.json as an axon model class, its config, and the float type."""
     class_name, config = check_object(document, "config.json")
-    if class_name != "Sequential":
-        raise ValueError(f"axon loads Sequential models. Received: {class_name}")
+    if class_name not in ("Sequential", "Functional"):
+        raise ValueError(
+            f"axon loads Sequential and functional models. Received: {class_name}"
+        )
     entries = config.get("layers")
     if not isinstance(entries, list):
         raise ValueError("config.json: the model's layers are not a list")
-    input_shape = None
     dtypes = {dtype_from_keras(config.get("dtype"), "config.json dtype")}
-    layers = []
+    input_shape, layers = None, []
     for i, entry in enumerate(entries):
         where = f"config.json layers[{i}]"
         if isinstance(entry, dict) and entry.get("class_name") == "InputLayer":
-            if i != 0:
-                raise ValueError(f"{where}: an InputLayer after the first layer")
-            input_shape = _input_shape(check_object(entry, where)[1], where)
-            continue
-        layer_class, layer_config, dtype = layer_from_keras(entry, where)
-        if config.get("trainable") is False:
-            layer_config["trainable"] = False
-        dtypes.add(dtype)
-        layers.append({"class_name": layer_class, "config": layer_config})
+            input_config = check_object(entry, where)[1]
+            shape = _input_shape(input_config, where)
+            layer = {
+                "class_name": "InputLayer",
+                "config": {
+                    "batch_shape": [None, *shape],
+                    "name": input_config.get("name"),
+                },
+            }
+            if class_name == "Sequential":
+                if i != 0:
+                    raise ValueError(f"{where}: an InputLayer after the first layer")
+                input_shape = shape
+                continue
+        else:
+            layer_class, layer_config, dtype = layer_from_keras(entry, where)
+            if config.get("trainable") is False:
+                layer_config["trainable"] = False
+            dtypes.add(dtype)
+            layer = {"class_name": layer_class, "config": layer_config}
+        if class_name == "Functional":
+            layer = _graph_entry(entry, layer, where)
+        layers.append(layer)
+    floats = sorted(d for d in dtypes if d is not None) or ["float32"]
+    if len(floats) > 1:
+        raise ValueError(f"layers of several float types ({', '.join(floats)})")
+    name = config.get("name")
+    axon = {"name": name if isinstance(name, str) and name else None, "layers": layers}
+    if class_name == "Functional":
+        for key in ("input_layers", "output_layers"):
+            axon[key] = _ends(config.get(key), f"config.json {key}")
+        return "Model", axon, floats[0]
     if input_shape is None:
         build = config.get("build_input_shape") or (
             document.get("build_config") or {}
@@ -403,30 +285,81 @@ def _model_from_keras(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
         if not isinstance(build, list) or not build:
             raise ValueError("the model was never built, so the file holds no weights")
         input_shape = check_shape(build[1:])
-    floats = sorted(d for d in dtypes if d is not None) or ["float32"]
-    if len(floats) > 1:
-        raise ValueError(f"layers of several float types ({', '.join(floats)})")
-    name = config.get("name")
-    axon = {"name": name if isinstance(name, str) and name else None}
-    return {**axon, "input_shape": list(input_shape), "layers": layers}, floats[0]
+    return "Sequential", {**axon, "input_shape": list(input_shape)}, floats[0]
 
 
-def _build(config: dict[str, Any], floatx: str) -> Any:
-    from axon.models.sequential import Sequential
+def _history(value: Any, where: str) -> list[Any]:
+    """A tensor's ``[layer name, call index, output index]``, checked."""
+    if not (
+        isinstance(value, list)
+        and len(value) == 3
+        and isinstance(value[0], str)
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])
+        and value[1] >= 0
+        and value[2] == 0  # axon's layers have one output each
+    ):
+        raise ValueError(
+            f"{where}: expected a tensor as [layer name, call, 0]. Received: {value!r}"
+        )
+    return list(value)
+
+
+def _tensor(value: Any, where: str) -> dict[str, Any]:
+    if not (isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"):
+        raise ValueError(f"{where}: expected a __keras_tensor__. Received: {value!r}")
+    config = value.get("config")
+    history = _history(
+        config.get("keras_history") if isinstance(config, dict) else None, where
+    )
+    return {"class_name": "__keras_tensor__", "config": {"keras_history": history}}
+
+
+def _graph_entry(
+    entry: dict[str, Any], layer: dict[str, Any], where: str
+) -> dict[str, Any]:
+    """A functional layer entry: its name and its calls, each call checked."""
+    name, calls = entry.get("name"), entry.get("inbound_nodes")
+    if name != layer["config"].get("name", name) or not isinstance(name, str):
+        raise ValueError(f"{where}: the entry's name {name!r} is not its layer's")
+    if not isinstance(calls, list):
+        raise ValueError(f"{where}: inbound_nodes is not a list")
+    nodes = []
+    for j, call in enumerate(calls):
+        at = f"{where}.inbound_nodes[{j}]"
+        args = call.get("args") if isinstance(call, dict) else None
+        kwargs = call.get("kwargs", {}) if isinstance(call, dict) else None
+        if not (isinstance(args, list) and len(args) == 1 and isinstance(kwargs, dict)):
+            raise ValueError(f"{at}: expected {{'args': [inputs], 'kwargs': {{...}}}}")
+        for key, value in kwargs.items():  # a mask is Keras's, and always null here
+            if not ((key == "mask" and value is None) or key == "training"):
+                raise ValueError(f"{at}: axon cannot pass {key}={value!r} to a layer")
+        arg = args[0]
+        inputs: Any = (
+            [_tensor(t, at) for t in arg] if isinstance(arg, list) else _tensor(arg, at)
+        )
+        training = {"training": kwargs["training"]} if "training" in kwargs else {}
+        nodes.append({"args": [inputs], "kwargs": training})
+    return {**layer, "name": name, "inbound_nodes": nodes}
+
+
+def _ends(value: Any, where: str) -> Any:
+    """A model's inputs or outputs: one tensor's history, a list of them or a dict."""
+    if isinstance(value, dict):
+        return {str(k): _history(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        return [_history(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    return _history(value, where)
+
+
+def _build(kind: str, config: dict[str, Any], floatx: str) -> Any:
+    from axon.models import Model, Sequential
 
     previous = axon_config.floatx()
     axon_config.set_floatx(floatx)
     try:
-        return Sequential.from_config(config)
+        return (Sequential if kind == "Sequential" else Model).from_config(config)
     finally:
         axon_config.set_floatx(previous)
-
-
-def _h5_limit(model: Any) -> int:
-    scalars = sum(w.size for w in model.weights)
-    datasets = sum(len(layer.weight_order) for layer in model.layers)
-    # Weights in float64 at worst, and up to three optimizer slots per weight.
-    return 8 * 4 * scalars + _H5_OVERHEAD * (1 + 4 * datasets)
 
 
 def _refused(path: str, error: Exception) -> ValueError:
@@ -452,7 +385,7 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
             f"{path}: a .weights.h5 file holds no architecture; build the model and "
             "call model.load_weights on it"
         )
-    _h5py()
+    keras_weights.h5py_module()
     try:
         archive = _Archive(path)
         with archive.zip:
@@ -464,8 +397,8 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
                         f"written by Keras {version!r}; axon reads Keras 3"
                     )
             model = _build(*_model_from_keras(document))
-            raw = archive.read("model.weights.h5", _h5_limit(model))
-        weights = _Weights(io.BytesIO(raw))
+            raw = archive.read("model.weights.h5", keras_weights.size_limit(model))
+        weights = keras_weights.WeightsFile(io.BytesIO(raw))
         with weights.file:
             weights.set_layer_weights(model)
             settings = document.get("compile_config")
@@ -483,21 +416,21 @@ def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
     """Load the layers' weights from a ``.weights.h5`` or ``.keras`` file."""
     path = _existing(filepath)
     model._require_built()
-    _h5py()
+    keras_weights.h5py_module()
     try:
         if is_keras_path(path) == "model":
             archive = _Archive(path)
             with archive.zip:
                 source: Any = io.BytesIO(
-                    archive.read("model.weights.h5", _h5_limit(model))
+                    archive.read("model.weights.h5", keras_weights.size_limit(model))
                 )
         else:
             source = path
-        weights = _Weights(source)
+        weights = keras_weights.WeightsFile(source)
         backup = model.get_weights()
         with weights.file:
             try:
-                weights.set_layer_weights(model)
+                weights.set_layer_weights(model, check_names=False)
             except BaseException:
                 model.set_weights(backup)  # never half a model
                 raise

@@ -124,6 +124,11 @@ LAYER_SPECS: dict[str, LayerSpec] = {
     "Embedding": LayerSpec(),
     "LayerNormalization": LayerSpec(keras_only={"rms_scaling": False}),
     "Normalization": LayerSpec(variables=_normalization_variables),
+    "Concatenate": LayerSpec(),
+    "Add": LayerSpec(),
+    "Subtract": LayerSpec(),
+    "Multiply": LayerSpec(),
+    "Average": LayerSpec(),
     "BatchNormalization": LayerSpec(
         keras_only={
             "synchronized": False,
@@ -448,7 +453,7 @@ def layer_to_keras(layer: Layer, dtype: str) -> dict[str, Any]:
 
 def keras_variables(layer: Layer) -> list[KerasVariable]:
     """What Keras stores for ``layer``: its weights in order, unless the spec says."""
-    spec = LAYER_SPECS[type(layer).__name__]
-    if spec.variables is not None:
+    spec = LAYER_SPECS.get(type(layer).__name__)
+    if spec is not None and spec.variables is not None:
         return spec.variables(layer)
     return [KerasVariable(tuple(w.shape), i) for i, w in enumerate(layer.weights)]
