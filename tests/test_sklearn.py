@@ -112,7 +112,7 @@ def test_float32_by_default_and_float64_on_request(iris: Any, float64: None) -> 
     axon.config.set_floatx("float32")
     model = MLPClassifier((8,), solver="lbfgs", random_state=0).fit(X, y)
     assert model.coefs_[0].dtype == np.float32
-    assert model.predict_proba(X).dtype == np.float32
+    assert model.predict_proba(X).dtype == np.float64  # as scikit-learn's
 
 
 # -- what fit does -------------------------------------------------------------------

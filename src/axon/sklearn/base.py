@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse, special
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -192,9 +192,21 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         return X
 
     def _outputs(self, X: Any) -> Array:
-        """The network's outputs for ``X``, computed in blocks of rows."""
+        """The network's outputs for ``X`` in float64, computed in blocks of rows.
+
+        The network runs in the float type; its output activation is applied to the
+        logits again in float64, so probabilities keep scikit-learn's precision: in
+        float32 the sigmoid is exactly 1 once ``z > 17`` and a softmax probability
+        exactly 0 below ``e^-103``.
+        """
         X = self._checked(X, dense=False)
-        return network.forward_in_blocks(self.model_, X)
+        z = network.forward_in_blocks(self.model_, X, logits=True).astype(np.float64)
+        kind = self.out_activation_
+        if kind == "softmax":
+            return special.softmax(z, axis=1)
+        if kind == "logistic":
+            return special.expit(z, out=z)
+        return np.exp(z, out=z) if kind == "exp" else z
 
     def report(
         self, path: str | os.PathLike[str], X: Any = None, y: Any = None

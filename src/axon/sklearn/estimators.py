@@ -125,11 +125,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):  # type: ignore[misc]
     Notes
     -----
     Where axon differs from scikit-learn: it computes in ``axon.config.floatx()``
-    (float32 by default, whatever the input's type), so ``coefs_`` and the
-    predicted probabilities are float32; random numbers come from a NumPy
-    Generator, so a seed gives other (equally distributed) initial weights than
-    scikit-learn's. Sparse ``X`` is densified one batch at a time for Adam and SGD,
-    whole for L-BFGS.
+    (float32 by default, whatever the input's type), so ``coefs_`` are float32;
+    predictions come back in float64, the output activation applied to the logits
+    again in float64 so that probabilities keep their precision. Random numbers
+    come from a NumPy Generator, so a seed gives other (equally distributed)
+    initial weights than scikit-learn's. Sparse ``X`` is densified one batch at a
+    time for Adam and SGD, whole for L-BFGS.
 
     Examples
     --------

@@ -118,22 +118,24 @@ def restore(model: Sequential, saved: list[Array]) -> None:
         value[...] = kept
 
 
-def forward_in_blocks(model: Sequential, x: Any, block: int = 8192) -> Array:
+def forward_in_blocks(
+    model: Sequential, x: Any, logits: bool = False, block: int = 8192
+) -> Array:
     """The model's outputs in inference mode, ``block`` rows at a time.
 
-    A sparse ``x`` is densified one block at a time.
+    With ``logits`` the last layer's pre-activations instead. A sparse ``x`` is
+    densified one block at a time.
     """
     n = x.shape[0]
     width = model.output_shape[-1]
-    dtype = model.parameters.dtype
-    if n <= block and not sparse.issparse(x):
-        return model.forward(x, training=False).copy()
-    result = np.empty((n, width), dtype=dtype)
+    last: Any = model.layers[-1]  # a Dense: its logits are kept by forward
+    result = np.empty((n, width), dtype=model.parameters.dtype)
     for start in range(0, n, block):
         rows = x[start : start + block]
         if sparse.issparse(rows):
             rows = rows.toarray()
-        result[start : start + block] = model.forward(rows, training=False)
+        out = model.forward(rows, training=False)
+        result[start : start + block] = last.logits if logits else out
     return result
 
 

@@ -81,7 +81,8 @@ def split(
     )
     if parts[1].shape[0] < 2:
         raise ValueError(
-            "The validation set is too small: expected at least 2 rows. Received: "
+            "The validation set is too small: expected at least 2 rows (and one per "
+            "class to stratify a classifier's). Received: "
             f"validation_fraction={estimator.validation_fraction} of {X.shape[0]} "
             "rows. Increase validation_fraction or the size of the data."
         )
