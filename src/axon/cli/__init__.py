@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from axon.cli import evaluate, plot, predict, sweep, train
+from axon.cli import evaluate, export, plot, predict, sweep, train
 from axon.cli.train import build_model, load_iris_split
 
 __all__ = ["build_model", "build_parser", "load_iris_split", "main"]
@@ -19,6 +19,7 @@ _COMMANDS = {
     "train": train,
     "predict": predict,
     "evaluate": evaluate,
+    "export": export,
     "sweep": sweep,
     "plot": plot,
 }

@@ -40,53 +40,9 @@ from axon.models.saving import atomic_write
 __all__ = ["OPSET", "export", "to_onnx"]
 
 
-def _is_graph(model: Any) -> bool:
-    """A functional model (a Sequential runs its chain without a graph)."""
-    return hasattr(model, "graph") and hasattr(model, "inputs")
-
-
-def _check_network(model: Any) -> None:
-    from axon.models import Sequential
-    from axon.models.trainer import Trainer
-
-    if not isinstance(model, Trainer) or not hasattr(model, "layers"):
-        raise TypeError(
-            "Expected an axon model (Sequential, Model, or a TabularModel from "
-            f"axon.tabular). Received: model of type {type(model).__name__}"
-        )
-    if not model.built or (isinstance(model, Sequential) and not model.layers):
-        raise ValueError(
-            f"Model {getattr(model, 'name', '')!r} has not been built yet: its input "
-            "shape is unknown. Expected a built model (give it an Input, or fit or predict first)"
-        )
-
-
-def _chain(g: Builder, model: Any, x: str) -> list[str]:
-    for layer in model.layers:
-        x = network.layer(g, layer, x)
-    return [x]
-
-
-def _graph(g: Builder, model: Any, inputs: list[str]) -> list[str]:
-    graph = model.graph
-    values: list[Any] = [None] * graph.size
-    values[: len(inputs)] = inputs
-    for call in graph.calls:
-        if call.training and isinstance(call.layer, network.TRAINING_ONLY):
-            raise ValueError(
-                f"Cannot export layer {call.layer.name!r}: it was called with "
-                "training=True, so predict runs its training-time output (random, or "
-                "batch statistics), which the inference graph cannot. Expected a "
-                "call without training=True"
-            )
-        x = [values[s] for s in call.sources] if call.many else values[call.source]
-        values[call.target] = network.layer(g, call.layer, x)
-    return [values[slot] for slot in graph.output_slots]
-
-
 def _names(model: Any) -> tuple[list[str], list[str]]:
     """The graph's input and output names (see the module docstring)."""
-    if not _is_graph(model):
+    if not network.is_graph(model):
         return ["x"], ["y"]
     inputs, outputs = model.inputs, model.outputs
     input_names = ["x"] if len(inputs) == 1 else list(model._input_names)
@@ -104,7 +60,7 @@ def _names(model: Any) -> tuple[list[str], list[str]]:
 
 def _shapes(model: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Input and output shapes, the batch axis as ``"N"``."""
-    if _is_graph(model):
+    if network.is_graph(model):
         ins = [("N", *t.shape[1:]) for t in model.inputs]
         outs = [("N", *t.shape[1:]) for t in model.outputs]
         return ins, outs
@@ -113,15 +69,12 @@ def _shapes(model: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 
 def network_proto(model: Any) -> Any:
     """The ONNX model of a network trained on arrays (matrix inputs)."""
-    _check_network(model)
+    network.check_model(model)
     onnx = onnx_module()
     input_names, output_names = _names(model)
     input_shapes, output_shapes = _shapes(model)
     g = Builder(input_names + output_names)
-    if _is_graph(model):
-        results = _graph(g, model, input_names)
-    else:
-        results = _chain(g, model, input_names[0])
+    results = network.outputs(g, model, input_names)
     for result, name in zip(results, output_names, strict=True):
         g.op("Identity", result, out=name)
     floats = onnx.TensorProto.FLOAT
@@ -148,10 +101,14 @@ def _metadata(model: Any) -> dict[str, str]:
 
 def to_onnx(model: Any) -> Any:
     """The ``onnx.ModelProto`` of ``model`` (a network, or a TabularModel)."""
+    if all(hasattr(model, a) for a in ("network", "preprocessing", "metadata")):
+        from axon.export.table import table_proto
+
+        return table_proto(model)
     return network_proto(model)
 
 
-def export(model: Any, path: str | os.PathLike[str]) -> None:
+def export(model: Any, path: str | os.PathLike[str]) -> Any:
     """Write ``model`` to ``path`` as an ONNX file, atomically.
 
     Parameters
@@ -162,6 +119,11 @@ def export(model: Any, path: str | os.PathLike[str]) -> None:
     path : str or path-like
         Where to write it (``.onnx`` by convention). A temporary file is renamed
         into place, so a failed export leaves nothing behind.
+
+    Returns
+    -------
+    onnx.ModelProto
+        The graph written.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(
@@ -170,3 +132,4 @@ def export(model: Any, path: str | os.PathLike[str]) -> None:
     proto = to_onnx(model)
     data = proto.SerializeToString()
     atomic_write(path, lambda handle: handle.write(data))
+    return proto

@@ -62,7 +62,7 @@ class Builder:
 
         Equal small constants (``0.0``, ``6.0``...) are stored once.
         """
-        if dtype is object:  # strings, as UTF-8 bytes
+        if np.dtype(dtype).kind == "O":  # strings, as UTF-8 bytes
             array = np.array(
                 [str(v).encode() for v in np.ravel(value)], dtype=object
             ).reshape(np.shape(value))

@@ -234,3 +234,54 @@ def layer(g: Builder, layer_: Any, x: Any) -> str:
             f"anything). Expected one of axon's layers: {', '.join(known)}"
         )
     return translate(g, layer_, x)
+
+
+# -- models ---------------------------------------------------------------------------
+def is_graph(model: Any) -> bool:
+    """A functional model (a Sequential runs its chain without a graph)."""
+    return hasattr(model, "graph") and hasattr(model, "inputs")
+
+
+def check_model(model: Any) -> None:
+    """A TypeError unless ``model`` is an axon model, a ValueError unless built."""
+    from axon.models import Sequential
+    from axon.models.trainer import Trainer
+
+    if not isinstance(model, Trainer) or not hasattr(model, "layers"):
+        raise TypeError(
+            "Expected an axon model (Sequential, Model, or a TabularModel from "
+            f"axon.tabular). Received: model of type {type(model).__name__}"
+        )
+    if not model.built or (isinstance(model, Sequential) and not model.layers):
+        raise ValueError(
+            f"Model {getattr(model, 'name', '')!r} has not been built yet: its input "
+            "shape is unknown. Expected a built model (give it an Input, or fit or "
+            "predict first)"
+        )
+
+
+def outputs(g: Builder, model: Any, inputs: list[str]) -> list[str]:
+    """The names of ``model``'s outputs at inference, its inputs named ``inputs``."""
+    if is_graph(model):
+        return _graph(g, model, inputs)
+    x = inputs[0]
+    for layer_ in model.layers:
+        x = layer(g, layer_, x)
+    return [x]
+
+
+def _graph(g: Builder, model: Any, inputs: list[str]) -> list[str]:
+    graph = model.graph
+    values: list[Any] = [None] * graph.size
+    values[: len(inputs)] = inputs
+    for call in graph.calls:
+        if call.training and isinstance(call.layer, TRAINING_ONLY):
+            raise ValueError(
+                f"Cannot export layer {call.layer.name!r}: it was called with "
+                "training=True, so predict runs its training-time output (random, or "
+                "batch statistics), which the inference graph cannot. Expected a "
+                "call without training=True"
+            )
+        x = [values[s] for s in call.sources] if call.many else values[call.source]
+        values[call.target] = layer(g, call.layer, x)
+    return [values[slot] for slot in graph.output_slots]

@@ -254,6 +254,17 @@ class TabularModel:
         self.network.metadata = self.metadata
         self.network.save(path)
 
+    def export(self, path: str | os.PathLike[str]) -> None:
+        """Write an ONNX graph taking the raw columns (:mod:`axon.export.table`).
+
+        One input per column, the preprocessing, the network and the decoded
+        outputs (``probabilities`` and ``label``, or ``prediction``); needs the
+        ``onnx`` package (``pip install 'axon[onnx]'``).
+        """
+        from axon.export import export
+
+        export(self, path)
+
 
 def load(path: str | os.PathLike[str]) -> TabularModel:
     """Read a model that :meth:`TabularModel.save` (or ``axon train``) wrote."""
