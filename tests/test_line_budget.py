@@ -44,7 +44,9 @@ PERIPHERY = {
 # the layer contract, the graph and its shared-layer bookkeeping, Model (the flat
 # vector, weights and freezing moved there from Sequential, now its chain case) with
 # its Keras config, five merge layers, Input's Keras arguments).
-CORE_BUDGET = 10_650 + 1_500 + 1_400 + 1_460
+# Raised by 400 for a functional model's several outputs (+392: a loss, weight,
+# targets and metrics per output in models/outputs.py, and saving them).
+CORE_BUDGET = 10_650 + 1_500 + 1_400 + 1_460 + 400
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

@@ -136,3 +136,36 @@ def test_keras_shape_errors_and_axons_are_raised_at_the_same_call() -> None:
             dense(k.Input(shape=(5,)))
         with pytest.raises(ValueError, match=r"shapes.*4.*5"):
             k.layers.add([k.Input(shape=(4,)), k.Input(shape=(5,))])
+
+
+def two_heads(k: Any) -> tuple[Any, Any]:
+    """A regression output that also feeds a classifier: two outputs, two losses."""
+    x = k.Input(shape=(4,), name="x")
+    hidden = k.layers.Dense(6, activation="tanh", name="hidden")(x)
+    value = k.layers.Dense(2, name="value")(hidden)
+    merged = k.layers.concatenate([hidden, value], name="merged")
+    kind = k.layers.Dense(3, activation="softmax", name="kind")(merged)
+    return x, [value, kind]
+
+
+def test_several_outputs_train_with_keras_losses_weights_and_logs() -> None:
+    keras.utils.set_random_seed(0)
+    theirs = keras.Model(*two_heads(keras))
+    ours = axon.Model(*two_heads(axon))
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(48, 4)).astype("float32")
+    y = [rng.normal(size=(48, 2)).astype("float32"), rng.integers(0, 3, 48)]
+    histories = []
+    for model, k in ((theirs, keras), (ours, axon)):
+        model.compile(
+            optimizer=k.optimizers.Adam(learning_rate=0.01),
+            loss=["mse", "sparse_categorical_crossentropy"],
+            loss_weights=[0.5, 2.0],
+            metrics=[["mae"], ["accuracy"]],
+        )
+        history = model.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0)
+        histories.append(history.history)
+    assert sorted(histories[1]) == sorted(histories[0])
+    for key, values in histories[0].items():
+        np.testing.assert_allclose(histories[1][key], values, rtol=1e-5, err_msg=key)

@@ -16,6 +16,7 @@ import numpy as np
 from axon import config
 from axon.config import Array
 from axon.layers.base import Layer, unique_name
+from axon.metrics import MetricList
 from axon.models import data
 from axon.models.graph import Graph, check_tensors
 from axon.models.trainer import Trainer
@@ -36,7 +37,9 @@ class Model(Trainer):
     come as a dict with the same keys; a list input also takes a dict keyed by the
     Input names). Branches, merges (``layers.concatenate`` ...), layers shared by
     several paths and residual connections all work: ``backward`` walks the graph in
-    reverse and adds the gradients of a tensor that feeds several layers.
+    reverse and adds the gradients of a tensor that feeds several layers. Several
+    outputs predict as a list (or a dict) and train with a loss, ``loss_weights`` and
+    metrics per output (:mod:`axon.models.outputs`).
 
     Where axon differs from Keras: an Input that does not reach the outputs is a
     ValueError (Keras accepts it silently, and ``fit`` would ignore those data);
@@ -55,6 +58,7 @@ class Model(Trainer):
     """
 
     _layers: list[Layer]
+    _many_outputs = False
 
     def __init__(
         self, inputs: Any = None, outputs: Any = None, name: str | None = None
@@ -70,6 +74,7 @@ class Model(Trainer):
         self._inputs_struct, self._outputs_struct = inputs, outputs
         self.inputs = _flatten(inputs)
         self.outputs = _flatten(outputs)
+        self._many_outputs = len(self.outputs) > 1
         check_tensors(self.inputs, "inputs", inputs)
         check_tensors(self.outputs, "outputs", outputs)
         self.graph = Graph(self.inputs, self.outputs)
@@ -150,7 +155,9 @@ class Model(Trainer):
 
     # -- the flat parameter vector ---------------------------------------------------
     def _trained(self) -> tuple[bool, ...]:
-        return tuple(self._trainable and layer.trainable for layer in self._layers)
+        # a list, not a generator: a generator costs a Python call per layer, and
+        # predict asks this on every call
+        return tuple([self._trainable and layer.trainable for layer in self._layers])
 
     def _pack_parameters(self) -> None:
         """Move the trainable layers' weights into one vector; they keep views into it.
@@ -294,6 +301,57 @@ class Model(Trainer):
         shapes = [tuple(t.shape[1:]) for t in self.outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
+    # -- several outputs (axon.models.outputs) -----------------------------------------
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        metrics: Any = None,
+        loss_weights: Any = None,
+    ) -> None:
+        """Choose the optimizer, the loss and the metrics (see ``Trainer.compile``).
+
+        A model with several outputs takes a loss, ``loss_weights`` and metrics per
+        output, as a list in the outputs' order or a dict keyed by output name
+        (:mod:`axon.models.outputs`), and trains ``sum_k w_k L_k``.
+        """
+        if not self._many_outputs:
+            if loss_weights is not None:
+                raise ValueError(
+                    "loss_weights weigh the losses of several outputs; this model has "
+                    f"one. Received: loss_weights={loss_weights!r}"
+                )
+            super().compile(optimizer, loss, metrics)
+            return
+        from axon.models.outputs import OutputLosses, metric_lists
+
+        if loss is None:
+            super().compile(optimizer, loss)  # the usual error
+        combined = OutputLosses(self, loss, loss_weights)
+        self._output_metric_ids = metric_lists(metrics, combined.names)
+        # The combined loss takes the step's loss and gradients over: instance
+        # attributes, so a one-output model keeps the trainer's methods at no cost.
+        setattr(self, "_loss_value", combined.value)  # noqa: B010
+        setattr(self, "_loss_and_gradient", combined.value_and_gradients)  # noqa: B010
+        super().compile(optimizer, combined)
+
+    def _resolve_metrics(self) -> None:
+        if not self._many_outputs:
+            super()._resolve_metrics()
+            return
+        from axon.models.outputs import output_metrics
+
+        self.metrics = MetricList(output_metrics(self, self._output_metric_ids))
+
+    def _as_targets(self, y: Any, loss: Any, name: str) -> Array:
+        if self._many_outputs:
+            from axon.models.outputs import pack_targets
+
+            return pack_targets(self, y, name)
+        if isinstance(y, (list, tuple)) and len(y) == 1 and hasattr(y[0], "shape"):
+            y = y[0]  # [targets] for the one output
+        return data.as_targets(y, loss, self.output_shape[-1], name)
+
     def _output_path(self) -> str:
         # The loss may start at the logits of the last layer only where the graph lets
         # it: that layer makes the only output, in one call, and nothing else reads it.
@@ -317,10 +375,15 @@ class Model(Trainer):
         )
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def backward(self, grad_output: Any, from_logits: bool = False) -> None:
-        """Run the chain rule back through the graph, filling ``model.gradients``."""
-        grads = grad_output if len(self.outputs) > 1 else [grad_output]
-        self.graph.backward(grads, [from_logits] * len(grads))
+    def backward(self, grad_output: Any, from_logits: Any = False) -> None:
+        """Run the chain rule back through the graph, filling ``model.gradients``.
+
+        With several outputs, ``grad_output`` and ``from_logits`` are lists.
+        """
+        if self._many_outputs:
+            self.graph.backward(grad_output, from_logits)
+        else:
+            self.graph.backward([grad_output], [from_logits])
 
     def _as_inputs(self, x: Any, name: str) -> Array:
         """The data for every Input, checked, cast and side by side in one array.

@@ -133,13 +133,41 @@ def _document(model: Any, kind: str) -> dict[str, Any]:
         document["compile"] = {
             "optimizer": optimizers.serialize(optimizer),  # a schedule as its config
             "optimizer_iterations": optimizer.iterations,
-            "loss": losses.serialize(model.loss),
-            "metrics": [m if isinstance(m, str) else m.name for m in model._metric_ids],
+            **_loss_settings(model),
         }
         document["rng"] = {
             name: rng.bit_generator.state for name, rng in _generators(model).items()
         }
     return document
+
+
+def _names(metrics: list[Any]) -> list[str]:
+    return [m if isinstance(m, str) else m.name for m in metrics]
+
+
+def _loss_settings(model: Any) -> dict[str, Any]:
+    """``compile``'s loss and metrics as JSON; with several outputs, one per output."""
+    if not getattr(model, "_many_outputs", False):
+        return {
+            "loss": losses.serialize(model.loss),
+            "metrics": _names(model._metric_ids),
+        }
+    return {
+        **model.loss.get_config(),  # loss (a list) and loss_weights
+        "metrics": [_names(wanted) for wanted in model._output_metric_ids],
+    }
+
+
+def _compile_arguments(settings: dict[str, Any]) -> dict[str, Any]:
+    """The arguments of ``compile`` that :func:`_loss_settings` wrote down."""
+    loss, metrics = settings["loss"], settings["metrics"]
+    if not isinstance(loss, list):
+        return {"loss": losses.get(loss), "metrics": [str(name) for name in metrics]}
+    return {
+        "loss": [None if entry is None else losses.get(entry) for entry in loss],
+        "loss_weights": [float(weight) for weight in settings["loss_weights"]],
+        "metrics": [[str(name) for name in wanted] for wanted in metrics],
+    }
 
 
 def _write(model: Any, filepath: str | os.PathLike[str], kind: str) -> None:
@@ -344,11 +372,7 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
             return model
         try:
             optimizer = optimizers.get(settings["optimizer"])
-            model.compile(
-                optimizer=optimizer,
-                loss=losses.get(settings["loss"]),
-                metrics=[str(name) for name in settings["metrics"]],
-            )
+            model.compile(optimizer=optimizer, **_compile_arguments(settings))
             iterations = int(settings.get("optimizer_iterations", 0))
         except (ValueError, TypeError, KeyError) as error:
             raise reader.error(f"its compile settings do not apply ({error})") from None

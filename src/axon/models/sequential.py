@@ -130,6 +130,9 @@ class Sequential(Model):
     def _output_path(self) -> str:
         return Trainer._output_path(self)  # a chain's last layer makes its output
 
+    def _as_targets(self, y: Any, loss: Any, name: str) -> Array:
+        return data.as_targets(y, loss, self.output_shape[-1], name)
+
     # -- passes ---------------------------------------------------------------------
     def forward(self, x: Array, training: bool = False) -> Array:
         """Run ``x`` through every layer; the result may be a layer's own buffer."""

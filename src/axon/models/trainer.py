@@ -75,6 +75,7 @@ class Trainer(regularizers.Penalized):
     input_shape: tuple[int, ...] | None
     built: bool
     _as_inputs: Any  # (x, its name) -> the one checked array forward takes
+    _as_targets: Any  # (y, the loss, its name) -> the checked targets the loss takes
 
     def __init__(self) -> None:
         self.optimizer: Optimizer | None = None
@@ -234,7 +235,7 @@ class Trainer(regularizers.Penalized):
         self.optimizer.set_variables_from_views(self.parameters, self.layers)  # type: ignore[union-attr]
         if not self.metrics and self._metric_ids:
             self._resolve_metrics()
-        y = data.as_targets(y, loss, self.output_shape[-1], names[1])
+        y = self._as_targets(y, loss, names[1])
         data.check_same_length(x, y, names)
         self._path = self._output_path()  # decided once per call, not per batch
         return x, y
