@@ -18,7 +18,7 @@ PERIPHERY = {
     "plot.py",
     "report.py",
     "diagnostics.py",
-    "sweep.py",
+    "sweep",
     "tabular",
     "export",
     "cli",

@@ -179,3 +179,33 @@ def test_dependencies_flow_one_way(path: Path) -> None:
             )
             for name in names:
                 assert name.split(".")[0] not in ("matplotlib", "sklearn", "dask"), path
+
+
+def test_sweep_names_are_pinned() -> None:
+    from axon import sweep
+
+    assert sorted(sweep.__all__) == sorted(
+        [
+            "TABLE",
+            "Dataset",
+            "Network",
+            "PointSummary",
+            "Range",
+            "SchedulerUnreachable",
+            "Settings",
+            "Trial",
+            "Trials",
+            "check_values",
+            "connect",
+            "grid",
+            "local_cluster",
+            "parse",
+            "plot",
+            "run",
+            "run_trial",
+            "sample",
+            "summarise",
+        ]
+    )
+    for name in sweep.__all__:
+        assert hasattr(sweep, name)

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import json
+import math
+import os
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import axon
+import axon.diagnostics
 from axon import sweep
 from axon.cli import main
 
@@ -75,16 +80,25 @@ def test_run_trains_one_model_per_value_from_the_same_seed() -> None:
     x_train, x_test, y_train, y_test = data()
     for trial in trials:
         assert len(trial.history["val_loss"]) == 20
-        # The test numbers are the test rows' own: the same run by hand gives them.
+        # The test numbers and findings are the run's own: the same run by hand
+        # gives them.
         axon.utils.set_random_seed(0)
         model = build(sweep.Settings().with_value("learning_rate", trial.value))
-        model.fit(
-            x_train, y_train, epochs=20, batch_size=16, validation_split=0.2, verbose=0
+        monitor = axon.diagnostics.TrainingMonitor()
+        history = model.fit(
+            x_train,
+            y_train,
+            epochs=20,
+            batch_size=16,
+            validation_split=0.2,
+            callbacks=[monitor],
+            verbose=0,
         )
         assert model.evaluate(x_test, y_test, verbose=0, return_dict=True) == trial.test
-    # The findings are the diagnosis of each run: none for the healthy one.
-    assert trials[0].findings == []
+        diagnosis = [str(f) for f in axon.diagnostics.diagnose(history, monitor)]
+        assert trial.findings == diagnosis
     assert trials[1].findings[0].startswith("Learning rate too large: ")
+    assert not any(f.startswith("Learning rate") for f in trials[0].findings)
     again = sweep.run("learning_rate", [1e-3], data(), build, epochs=20)
     assert again[0].history == trials[0].history  # same seed, same run
 
@@ -139,3 +153,105 @@ def test_axon_sweep_prints_a_row_per_value_and_writes_its_files(
     assert [r["value"] for r in record] == [0.0, 0.5]
     assert (tmp_path / "sweep.png").stat().st_size > 10_000
     plt.close("all")
+
+
+def test_a_grid_with_repeats_runs_each_point_from_the_same_seeds() -> None:
+    trials = sweep.run(
+        {"learning_rate": [1e-3, 1e-2], "hidden_units": [4, 8]},
+        data=data(),
+        build=build,
+        epochs=3,
+        seed=5,
+        repeats=2,
+    )
+    assert len(trials) == trials.total == 8 and not trials.interrupted
+    assert [t.index for t in trials] == list(range(8))
+    assert [t.seed for t in trials] == [5, 6] * 4
+    assert trials[2].params == {"learning_rate": 1e-3, "hidden_units": 8}
+    points = sweep.summarise(trials)
+    assert [p.mean for p in points] == sorted(p.mean for p in points)
+    best = points[0]
+    scores = [min(t.history["val_loss"]) for t in best.trials]
+    assert best.mean == pytest.approx(np.mean(scores))
+    assert best.spread == pytest.approx(np.std(scores, ddof=1))
+    accuracy = [t.test["accuracy"] for t in best.trials]
+    assert best.test()["accuracy"] == pytest.approx(
+        (np.mean(accuracy), np.std(accuracy, ddof=1))
+    )
+
+
+def test_a_trial_that_crashes_is_recorded_and_the_sweep_goes_on() -> None:
+    def fragile(settings: sweep.Settings) -> axon.Sequential:
+        if settings.hidden_units == 8:
+            raise RuntimeError("out of luck at 8 units")
+        return build(settings)
+
+    trials = sweep.run("hidden_units", [4, 8, 16], data(), fragile, epochs=2)
+    assert [t.value for t in trials] == [4, 8, 16]
+    failed = trials[1]
+    assert failed.error is not None
+    assert failed.error.startswith("RuntimeError: out of luck at 8 units")
+    assert "fragile" in failed.error  # where it happened
+    assert failed.history == {} and math.isnan(failed.score)
+    assert trials[0].error is None and trials[2].error is None
+    assert failed.to_json()["score"] is None
+    (point,) = [p for p in sweep.summarise(trials) if p.params == {"hidden_units": 8}]
+    assert point.failed == 1 and math.isnan(point.mean)
+    assert sweep.summarise(trials)[-1].params == point.params  # failed: last
+
+
+def test_ctrl_c_keeps_what_finished_and_cancels_the_rest() -> None:
+    def interrupt(trial: sweep.Trial) -> None:
+        if trial.index == 1:
+            raise KeyboardInterrupt
+
+    trials = sweep.run("dropout", [0.0, 0.2, 0.5], data(), build, 2, report=interrupt)
+    assert trials.interrupted and [t.value for t in trials] == [0.0, 0.2]
+
+
+def test_ctrl_c_during_training_stops_the_running_trial_and_drops_it() -> None:
+    # A real SIGINT while the second trial trains: fit alone would end early and
+    # return a shorter history, which would be recorded as if complete.
+    started = []
+
+    def later(trial: sweep.Trial) -> None:
+        started.append(time.perf_counter())
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    trials = sweep.run("dropout", [0.0, 0.2, 0.5], data(), build, 400, report=later)
+    assert trials.interrupted and [t.value for t in trials] == [0.0]
+    assert len(trials[0].history["loss"]) == 400
+
+
+def test_run_checks_its_arguments_before_the_first_trial() -> None:
+    with pytest.raises(ValueError, match="Received: repeats=0"):
+        sweep.run("dropout", [0.1], data(), build, repeats=0)
+    with pytest.raises(ValueError, match="Received: epochs=0"):
+        sweep.run("dropout", [0.1], data(), build, epochs=0)
+    with pytest.raises(TypeError, match="Expected build"):
+        sweep.run("dropout", [0.1], data())
+    with pytest.raises(TypeError, match=r"Expected data as \(x_train.*Received: dict"):
+        sweep.run("dropout", [0.1], {"x": 1}, build)
+    with pytest.raises(ValueError, match="Expected at least one point"):
+        sweep.run([], data=data(), build=build)
+    with pytest.raises(ValueError, match=r"for layers\. Received: 0"):
+        sweep.run([{"layers": 0}], data=data(), build=build)
+
+
+def test_a_dataset_with_validation_rows_validates_on_them() -> None:
+    x_train, x_test, y_train, y_test = data()
+    rows = sweep.Dataset(
+        x_train[:80], y_train[:80], x_test, y_test, x_train[80:], y_train[80:]
+    )
+    (trial,) = sweep.run("layers", [1], rows, build, epochs=3)
+    axon.utils.set_random_seed(0)
+    model = build(sweep.Settings().with_value("layers", 1))
+    history = model.fit(
+        x_train[:80],
+        y_train[:80],
+        epochs=3,
+        batch_size=16,
+        validation_data=(x_train[80:], y_train[80:]),
+        verbose=0,
+    )
+    assert trial.history == history.history

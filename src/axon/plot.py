@@ -29,6 +29,7 @@ __all__ = [
     "activations",
     "confusion_matrix",
     "decision_boundary",
+    "heatmap",
     "history",
     "loss_curve",
 ]
@@ -430,5 +431,59 @@ def confusion_matrix(
     ax.set_ylabel("True class")
     accuracy = np.trace(counts) / counts.sum()
     ax.set_title(f"{title}, accuracy {accuracy:.4f}")
+    fig.tight_layout()
+    return fig
+
+
+def heatmap(
+    values: Any,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    ax: Any = None,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    label: str = "",
+    reverse: bool = False,
+) -> Any:
+    """A grid of numbers as colours, each cell annotated; NaN cells left blank.
+
+    ``values[i, j]`` belongs to row ``rows[i]`` and column ``columns[j]``. With
+    ``reverse`` the colour scale runs the other way (dark for low values: a loss,
+    where lower is better). ``label`` names the colour bar.
+
+    Examples
+    --------
+    >>> fig = heatmap([[0.5, 0.2], [0.1, float("nan")]], ["a", "b"], ["x", "y"])
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['0.5', '0.2', '0.1']
+    """
+    grid = np.asarray(values, dtype=np.float64)
+    if grid.ndim != 2 or grid.shape != (len(rows), len(columns)):
+        raise ValueError(
+            f"Expected values of shape ({len(rows)}, {len(columns)}), one per row "
+            f"and column label. Received: shape={grid.shape}"
+        )
+    if ax is None:
+        width, height = 1.1 * len(columns) + 3, 0.6 * len(rows) + 2
+        fig, ax = pyplot().subplots(figsize=(max(width, 5), max(height, 3.5)))
+    else:
+        fig = ax.figure
+    image = ax.imshow(
+        np.ma.masked_invalid(grid), cmap="viridis_r" if reverse else "viridis"
+    )
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=label)
+    finite = grid[np.isfinite(grid)]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for (i, j), value in np.ndenumerate(grid):
+        if np.isfinite(value):
+            dark = (value > middle) != reverse  # viridis is dark at its low end
+            color = "black" if dark else "white"
+            ax.text(j, i, f"{value:.4g}", ha="center", va="center", color=color)
+    ax.set_xticks(range(len(columns)), list(columns))
+    ax.set_yticks(range(len(rows)), list(rows))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     fig.tight_layout()
     return fig
