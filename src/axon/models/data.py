@@ -277,6 +277,8 @@ class Batcher:
     batch into a buffer of one batch, so memory stays near the data's own size.
     """
 
+    weights: Array | None = None  # the batch's sample weights (WeightedBatcher)
+
     def __init__(
         self,
         x: Array,

@@ -24,6 +24,7 @@ from axon.config import Array
 from axon.losses import Loss
 from axon.metrics import Metric, MetricList
 from axon.models import data
+from axon.models import weights as weighting
 from axon.optimizers import Optimizer
 
 
@@ -215,10 +216,16 @@ class Trainer(regularizers.Penalized):
             return value, loss.backward_from_logits(y, probs), False
         return value, loss.backward(y, output), False
 
-    def _train_step(self, x: Array, y: Array) -> tuple[float, Array]:
+    def _train_step(
+        self, x: Array, y: Array, w: Array | None = None
+    ) -> tuple[float, Array]:
         assert self.optimizer is not None
         output = self.forward(x, training=True)
-        loss, grad, at_logits = self._loss_and_gradient(y, output)
+        loss, grad, at_logits = (
+            self._loss_and_gradient(y, output)
+            if w is None  # sample weights: scale each sample's loss and gradient
+            else weighting.loss_and_gradient(self, y, output, w)
+        )
         if not math.isfinite(loss):
             # No update: the caller stops, and the weights stay the last finite ones.
             return loss, output
@@ -252,6 +259,8 @@ class Trainer(regularizers.Penalized):
         validation_split: float = 0.0,
         validation_data: tuple[Any, Any] | None = None,
         shuffle: bool = True,
+        class_weight: dict[int, float] | None = None,
+        sample_weight: Any = None,
         initial_epoch: int = 0,
     ) -> History:
         """Train for ``epochs`` passes over ``(x, y)`` in mini-batches.
@@ -260,8 +269,11 @@ class Trainer(regularizers.Penalized):
         before any shuffling, and ``validation_data`` takes precedence over it. Returns
         the :class:`~axon.callbacks.History` whose ``.history`` has ``loss``, each
         metric, and ``val_``-prefixed twins when there is validation data.
+        ``sample_weight``/``class_weight``: see :mod:`axon.models.weights`.
         """
         x, y = self._prepare(x, y, "fit")
+        sw = weighting.prepare(self, y, sample_weight, class_weight)
+        w_val = None
         batch_size = data.check_batch_size(batch_size)
         if (
             isinstance(epochs, bool)
@@ -275,16 +287,20 @@ class Trainer(regularizers.Penalized):
         x_val: Array | None
         y_val: Array | None
         if validation_data is not None:
-            if (
-                not isinstance(validation_data, (tuple, list))
-                or len(validation_data) != 2
-            ):
+            if not isinstance(validation_data, (tuple, list)) or len(
+                validation_data
+            ) not in (2, 3):
                 raise ValueError(
-                    "Expected validation_data=(x_val, y_val). "
+                    "Expected validation_data=(x_val, y_val[, sample_weight_val]). "
                     f"Received: {type(validation_data).__name__}"
                 )
             x_val, y_val = self._prepare(
-                *validation_data, "fit", ("validation_data[0]", "validation_data[1]")
+                *validation_data[:2],
+                "fit",
+                ("validation_data[0]", "validation_data[1]"),
+            )
+            w_val = weighting.prepare(
+                self, y_val, (*validation_data, None)[2], name="validation_data[2]"
             )
         elif validation_split:
             assert self.loss is not None
@@ -294,6 +310,9 @@ class Trainer(regularizers.Penalized):
             x, y, x_val, y_val = data.split_validation(
                 x, y, validation_split, classifying
             )
+            if sw is not None:  # as Keras: sample weights split with their rows,
+                sw, w_val = sw[: len(x)], sw[len(x) :]  # class weights train only
+                w_val = w_val if class_weight is None else None
         else:
             x_val, y_val = None, None
 
@@ -304,7 +323,13 @@ class Trainer(regularizers.Penalized):
         elif verbose == 2:
             extra.append(EpochLogger())
         callback_list = CallbackList([*(callbacks or []), history, *extra])
-        batcher = data.Batcher(x, y, batch_size, bool(shuffle), self.rng)
+        batcher = (
+            data.Batcher(x, y, batch_size, bool(shuffle), self.rng)
+            if sw is None
+            else weighting.WeightedBatcher(
+                x, y, sw, batch_size, bool(shuffle), self.rng
+            )
+        )
         callback_list.set_model(self)
         callback_list.set_params(
             {
@@ -341,7 +366,9 @@ class Trainer(regularizers.Penalized):
                         and y_val is not None
                         and not self.stop_training
                     ):
-                        val_logs = self._evaluate_arrays(x_val, y_val, batch_size)
+                        val_logs = self._evaluate_arrays(
+                            x_val, y_val, batch_size, w_val
+                        )
                         logs.update({f"val_{k}": v for k, v in val_logs.items()})
                     if self.stop_training and not logs:
                         break
@@ -374,7 +401,7 @@ class Trainer(regularizers.Penalized):
                 continue
             for cb in hooks:
                 cb.on_train_batch_begin(step)
-            loss, output = self._train_step(xb, yb)
+            loss, output = self._train_step(xb, yb, batcher.weights)
             if not math.isfinite(loss):
                 self._stop_on_non_finite(loss, epoch, step)
                 return {}
@@ -414,14 +441,20 @@ class Trainer(regularizers.Penalized):
         return int(verbose)
 
     # -- evaluate / predict ---------------------------------------------------------
-    def _evaluate_arrays(self, x: Array, y: Array, batch_size: int) -> dict[str, float]:
+    def _evaluate_arrays(
+        self, x: Array, y: Array, batch_size: int, w: Array | None = None
+    ) -> dict[str, float]:
         total = 0.0
         self.metrics.reset()  # fresh state: validation never mixes with training
         for rows in data.batches(len(x), batch_size):
             xb, yb = x[rows], y[rows]
             output = self.forward(xb, training=False)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss = self._loss_value(yb, output) + self._regularization()
+                loss = (
+                    self._loss_value(yb, output)
+                    if w is None
+                    else weighting.loss_value(self, yb, output, w[rows])
+                ) + self._regularization()
             total += loss * len(xb)
             self.metrics.update(yb, output)
         return self.metrics.logs(total / len(x))
@@ -432,6 +465,7 @@ class Trainer(regularizers.Penalized):
         y: Any = None,
         batch_size: int | None = None,
         verbose: int | str = "auto",
+        sample_weight: Any = None,
         return_dict: bool = False,
     ) -> float | list[float] | dict[str, float]:
         """Return the loss and metrics on ``(x, y)`` in inference mode.
@@ -440,8 +474,9 @@ class Trainer(regularizers.Penalized):
         metrics, or a dict with ``return_dict=True``.
         """
         x, y = self._prepare(x, y, "evaluate")
+        w = weighting.prepare(self, y, sample_weight)
         verbose = self._check_verbose(verbose)
-        logs = self._evaluate_arrays(x, y, data.check_batch_size(batch_size))
+        logs = self._evaluate_arrays(x, y, data.check_batch_size(batch_size), w)
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
         return self._format_results(logs, return_dict)
@@ -475,12 +510,18 @@ class Trainer(regularizers.Penalized):
         return self.predict(x, batch_size=max(1, len(np.asarray(x))), verbose=0)
 
     def train_on_batch(
-        self, x: Any, y: Any, return_dict: bool = False
+        self,
+        x: Any,
+        y: Any,
+        sample_weight: Any = None,
+        class_weight: dict[int, float] | None = None,
+        return_dict: bool = False,
     ) -> float | list[float] | dict[str, float]:
         """One optimizer step on ``(x, y)``; returns the batch's loss and metrics."""
         x, y = self._prepare(x, y, "train_on_batch")
+        w = weighting.prepare(self, y, sample_weight, class_weight)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            loss, output = self._train_step(x, y)
+            loss, output = self._train_step(x, y, w)
         if not math.isfinite(loss):
             raise FloatingPointError(
                 f"The loss is {loss}; the step was not applied. Check the learning rate "
@@ -490,11 +531,13 @@ class Trainer(regularizers.Penalized):
         return self._format_results(logs, return_dict)
 
     def test_on_batch(
-        self, x: Any, y: Any, return_dict: bool = False
+        self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False
     ) -> float | list[float] | dict[str, float]:
         """Loss and metrics of one batch, in inference mode."""
         x, y = self._prepare(x, y, "test_on_batch")
-        return self._format_results(self._evaluate_arrays(x, y, len(x)), return_dict)
+        w = weighting.prepare(self, y, sample_weight)
+        logs = self._evaluate_arrays(x, y, len(x), w)
+        return self._format_results(logs, return_dict)
 
     # -- saving ---------------------------------------------------------------------
     def save(self, filepath: str) -> None:

@@ -10,7 +10,6 @@ the validation rows; score every split.
 
 from __future__ import annotations
 
-import inspect
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -91,8 +90,8 @@ def fit_table(
     drop : iterable of str
         Columns to leave out.
     class_weight : {None, "balanced"}
-        ``balanced`` weighs each class by ``n / (classes * count)``; needs a ``fit``
-        that takes ``class_weight``.
+        ``balanced`` weighs each class by ``n / (classes * count)``, passed to
+        ``Model.fit(class_weight=...)``.
     verbose : int
         0 silent; 1 or 2 print the column table and the network, then train with
         Keras's progress display of that ``verbose``.
@@ -119,14 +118,6 @@ def fit_table(
     if class_weight not in (None, "balanced"):
         raise ValueError(
             f"Expected class_weight=None or 'balanced'. Received: {class_weight!r}"
-        )
-    if (
-        class_weight
-        and "class_weight" not in inspect.signature(axon.Sequential.fit).parameters
-    ):
-        raise ValueError(
-            "class_weight='balanced' needs Model.fit(class_weight=...), which this "
-            "version of axon does not have yet"
         )
     if seed is not None:
         axon.utils.set_random_seed(seed)
