@@ -209,7 +209,12 @@ def every_new_layer_model() -> axon.Sequential:
             layers.Input((4,)),
             norm,
             layers.Normalization(mean=[0.5] * 4, variance=[2.0] * 4),
-            layers.Dense(6, activation="elu"),
+            layers.Dense(
+                6,
+                activation="elu",
+                kernel_regularizer=axon.regularizers.L2(0.02),
+                activity_regularizer="l1",
+            ),
             layers.LayerNormalization(),
             layers.PReLU(alpha_initializer="ones"),
             layers.ELU(0.5),
@@ -383,6 +388,11 @@ def _layer(document: dict[str, Any], index: int = 1) -> dict[str, Any]:
     return entry
 
 
+def _unbuilt(document: dict[str, Any]) -> None:
+    document["config"]["layers"].pop(0)  # the InputLayer
+    del document["build_config"], document["config"]["build_input_shape"]
+
+
 REFUSALS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
     "lambda": (
         lambda d: _layer(d).update(class_name="Lambda"),
@@ -454,6 +464,53 @@ REFUSALS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
         "cannot apply loss_weights",
     ),
     "not-an-object": (lambda d: ["a list"], "config.json holds a list"),
+    "ragged-input": (
+        lambda d: _layer(d, 0)["config"].update(ragged=True),
+        "axon has no ragged inputs",
+    ),
+    "input-later": (
+        lambda d: d["config"]["layers"].insert(2, _layer(d, 0)),
+        "an InputLayer after the first layer",
+    ),
+    "never-built": (_unbuilt, "the model was never built"),
+    "two-float-types": (
+        lambda d: _layer(d, 2)["config"]["dtype"]["config"].update(name="float64"),
+        r"layers of several float types \(float32, float64\)",
+    ),
+    "unknown-optimizer": (
+        lambda d: d["compile_config"]["optimizer"].update(class_name="Muon"),
+        "axon cannot load the Keras optimizer Muon",
+    ),
+    "unknown-schedule": (
+        lambda d: d["compile_config"]["optimizer"]["config"].update(
+            learning_rate=keras_layers.keras_object(
+                "keras.optimizers.schedules", "Cyclic", {}
+            )
+        ),
+        "axon has no learning-rate schedule Cyclic",
+    ),
+    "unknown-initializer": (
+        lambda d: _layer(d)["config"]["kernel_initializer"].update(
+            class_name="Orthogonal"
+        ),
+        "axon has no initializer 'orthogonal'",
+    ),
+    "unknown-regularizer": (
+        lambda d: _layer(d)["config"].update(
+            kernel_regularizer=keras_layers.keras_object("keras.regularizers", "Lp", {})
+        ),
+        "axon has no regularizer Lp",
+    ),
+    "activation-object": (
+        lambda d: _layer(d)["config"].update(
+            activation=keras_layers.keras_object("keras.layers", "ReLU", {})
+        ),
+        "axon reads activations given by name",
+    ),
+    "metrics-dict": (
+        lambda d: d["compile_config"].update(metrics={"out": ["acc"]}),
+        "axon models have one output; expected a list",
+    ),
 }
 
 

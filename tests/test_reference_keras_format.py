@@ -474,3 +474,32 @@ def test_a_graph_with_two_outputs_both_ways(tmp_path: Path) -> None:
         strict=True,
     ):
         close(got, expected)
+
+
+def test_regularizers_both_ways(tmp_path: Path) -> None:
+    reference = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(
+                5,
+                activation="tanh",
+                kernel_regularizer=keras.regularizers.L2(0.05),
+                bias_regularizer=keras.regularizers.L1(0.01),
+                activity_regularizer=keras.regularizers.L1L2(0.01, 0.02),
+            ),
+            keras.layers.Dense(
+                3, kernel_regularizer=keras.regularizers.OrthogonalRegularizer(0.1)
+            ),
+        ]
+    )
+    reference.compile("sgd", keras.losses.CategoricalCrossentropy(from_logits=True))
+    reference.save(tmp_path / "k.keras")
+    model = axon.models.load_model(tmp_path / "k.keras")
+    expected = reference.evaluate(X, Y, verbose=0)  # the loss with every penalty
+    close(model.evaluate(X, Y, verbose=0), expected, 1e-5)
+    model.save(tmp_path / "a.keras")
+    close(
+        keras.models.load_model(tmp_path / "a.keras").evaluate(X, Y, verbose=0),
+        expected,
+        1e-5,
+    )

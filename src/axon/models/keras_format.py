@@ -223,6 +223,9 @@ class _Archive:
 
 
 def _input_shape(config: dict[str, Any], where: str) -> tuple[int, ...]:
+    for key in ("sparse", "ragged", "optional"):
+        if config.get(key):
+            raise ValueError(f"{where}: axon has no {key} inputs. Received: {key}=True")
     shape = config.get("batch_shape", config.get("batch_input_shape"))
     if isinstance(shape, list) and shape:
         return check_shape(shape[1:])

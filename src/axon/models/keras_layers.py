@@ -17,10 +17,11 @@ one of the tables below names it, the module must be Keras's own (``keras`` or
   unless their value is the one that switches them off.
 
 An argument both sides have passes through under its Keras name (axon's arguments
-are Keras's); ``activation``, ``*_initializer`` and the dtype policy are translated,
-since Keras writes them as objects. Where axon's default differs from Keras's (the
-LeakyReLU layer's slope: Keras 0.3, axon 0.01), a file that leaves the argument out
-gets Keras's value, so the layer computes what it computed in Keras.
+are Keras's); ``activation``, ``*_initializer``, ``*_regularizer`` and the dtype
+policy are translated, since Keras writes them as objects. Where axon's default
+differs from Keras's (the LeakyReLU layer's slope: Keras 0.3, axon 0.01), a file
+that leaves the argument out gets Keras's value, so the layer computes what it
+computed in Keras.
 
 To translate a new layer, add a :class:`LayerSpec` to :data:`LAYER_SPECS` naming the
 Keras-only arguments and the value that means "off"; the layer itself must be
@@ -38,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from axon import activations, initializers
+from axon import activations, initializers, regularizers
 from axon.layers.base import LAYERS, Layer
 
 ANY = object()
@@ -371,6 +372,28 @@ def initializer_to_keras(
     )
 
 
+# -- regularizers -----------------------------------------------------------------------
+def regularizer_from_keras(value: Any, where: str) -> Any:
+    """A Keras regularizer (None, a name or an object dict) as axon's config."""
+    if value is None or (isinstance(value, str) and value in regularizers.REGULARIZERS):
+        return value
+    class_name, config = check_object(value, where)
+    if class_name not in regularizers.REGULARIZERS:
+        raise ValueError(f"{where}: axon has no regularizer {class_name}")
+    found = regularizers.get({"class_name": class_name, "config": config})
+    return regularizers.serialize(found)
+
+
+def regularizer_to_keras(regularizer: Any, where: str) -> dict[str, Any] | None:
+    """An axon regularizer as Keras's ``{"module": "keras.regularizers", ...}``."""
+    if regularizer is None:
+        return None
+    class_name = type(regularizer).__name__
+    if regularizers.REGULARIZERS.lookup(regularizer.name) is not type(regularizer):
+        raise ValueError(f"{where}: {class_name} is not one of axon's regularizers")
+    return keras_object("keras.regularizers", class_name, regularizer.get_config())
+
+
 # -- layers -----------------------------------------------------------------------------
 def accepted_arguments(cls: type) -> set[str]:
     """The keyword arguments a class takes, its base classes' included."""
@@ -391,6 +414,8 @@ def _translate_argument(key: str, value: Any, where: str) -> Any:
         return activation_from_keras(value, where)
     if key.endswith("_initializer"):
         return initializer_from_keras(value, where)
+    if key.endswith("_regularizer"):
+        return regularizer_from_keras(value, where)
     if key.endswith(_OFF_SUFFIXES) and value is not None:
         raise ValueError(f"{where}: axon cannot translate {key}. Received: {value!r}")
     return value
@@ -444,6 +469,8 @@ def layer_to_keras(layer: Layer, dtype: str) -> dict[str, Any]:
             value = activation_to_keras(layer.activation, f"{where}.activation")  # type: ignore[attr-defined]
         elif key.endswith("_initializer"):
             value = initializer_to_keras(getattr(layer, key), f"{where}.{key}")
+        elif key.endswith("_regularizer"):
+            value = regularizer_to_keras(getattr(layer, key), f"{where}.{key}")
         config[key] = value
     entry = keras_object("keras.layers", class_name, config)
     if layer.weight_order and layer.input_shape is not None:
