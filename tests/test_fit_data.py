@@ -142,3 +142,29 @@ def test_pandas_frames_series_and_weights() -> None:
     assert ha.history == hb.history
     logs = a.evaluate(frame, labels, sample_weight=w, verbose=0, return_dict=True)
     assert list(logs) == a.metrics_names == ["loss", "accuracy"]
+
+
+def test_validation_freq_validates_every_nth_epoch_as_keras() -> None:
+    x, y = data()
+    history = model().fit(
+        x, y, validation_split=0.25, validation_freq=2, epochs=5, verbose=0
+    )
+    assert len(history.history["loss"]) == 5
+    assert len(history.history["val_loss"]) == 2  # after epochs 2 and 4
+    seen: list[int] = []
+    record = axon.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(epoch) if "val_loss" in logs else 0
+    )
+    model().fit(
+        x,
+        y,
+        validation_data=(x, y),
+        validation_freq=[1, 3],
+        epochs=4,
+        verbose=0,
+        callbacks=[record],
+    )
+    assert seen == [0, 2]
+    for bad in (0, 1.5, "2", [1, "3"], True):
+        with pytest.raises(ValueError, match="validation_freq="):
+            model().fit(x, y, validation_freq=bad, verbose=0)

@@ -23,7 +23,7 @@ from axon.callbacks.base import Callback
 from axon.config import Array
 from axon.losses import Loss
 from axon.metrics import Metric, MetricList
-from axon.models import data
+from axon.models import data, datasets
 from axon.models import weights as weighting
 from axon.optimizers import Optimizer
 
@@ -262,6 +262,7 @@ class Trainer(regularizers.Penalized):
         class_weight: dict[int, float] | None = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
+        validation_freq: int | list[int] = 1,
     ) -> History:
         """Train for ``epochs`` passes over ``(x, y)`` in mini-batches.
 
@@ -269,7 +270,8 @@ class Trainer(regularizers.Penalized):
         before any shuffling, and ``validation_data`` takes precedence over it. Returns
         the :class:`~axon.callbacks.History` whose ``.history`` has ``loss``, each
         metric, and ``val_``-prefixed twins when there is validation data.
-        ``sample_weight``/``class_weight``: see :mod:`axon.models.weights`.
+        ``sample_weight``/``class_weight``: see :mod:`axon.models.weights`;
+        ``validation_freq``: :func:`axon.models.datasets.validation_schedule`.
         """
         x, y = self._prepare(x, y, "fit")
         sw = weighting.prepare(self, y, sample_weight, class_weight)
@@ -284,6 +286,7 @@ class Trainer(regularizers.Penalized):
                 f"Expected a non-negative integer. Received: epochs={epochs!r}"
             )
         verbose = self._check_verbose(verbose)
+        validate = datasets.validation_schedule(validation_freq)
         x_val: Array | None
         y_val: Array | None
         if validation_data is not None:
@@ -365,6 +368,7 @@ class Trainer(regularizers.Penalized):
                         x_val is not None
                         and y_val is not None
                         and not self.stop_training
+                        and validate(epoch)
                     ):
                         val_logs = self._evaluate_arrays(
                             x_val, y_val, batch_size, w_val
