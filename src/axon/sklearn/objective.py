@@ -28,6 +28,8 @@ there, and L-BFGS is given a matching value and gradient.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import xlogy
 
@@ -40,6 +42,10 @@ OUTPUT_ACTIVATIONS = {
     "exp": "exponential",
 }
 """scikit-learn's name of an output activation -> axon's."""
+
+
+_EPS: dict[Any, Array] = {}
+_ROW_SUM = np.add.reduce
 
 
 class Objective:
@@ -95,12 +101,15 @@ class Objective:
         ``scale`` is ``1 / S``. The sum is accumulated in float64.
         """
         dtype = out.dtype
-        eps = constant(float(np.finfo(dtype).eps), dtype)
+        eps = _EPS.get(dtype)
+        if eps is None:
+            eps = _EPS[dtype] = constant(float(np.finfo(dtype).eps), dtype)
         kind = self.out_activation
         # values: what sums to the loss, times `sign`: one per sample or per output.
+        # (ufuncs rather than einsum or .sum(): a call costs a third as much.)
         if kind == "softmax":
-            values = np.einsum("ij,ij->i", out, y)  # p at the true class
-            np.maximum(values, eps, out=values)
+            values = _ROW_SUM(np.multiply(out, y, out=self._buffer(out)), axis=1)
+            np.maximum(values, eps, out=values)  # p at the true class, clipped
             np.log(values, out=values)
             sign = -1.0
             np.subtract(out, y, out=grad)
@@ -115,7 +124,7 @@ class Objective:
             sign = -1.0
         elif kind == "identity":
             np.subtract(out, y, out=grad)
-            values = np.einsum("ij,ij->i", grad, grad)
+            values = np.multiply(grad, grad, out=self._buffer(out))
             sign = 0.5
         else:  # exp: p - y z + y log y - y, with log p = z
             values = self._buffer(out)
@@ -126,10 +135,10 @@ class Objective:
             sign = 1.0
             np.subtract(out, y, out=grad)
         if weights is None:
-            total = sign * float(values.sum(dtype=np.float64))
+            total = sign * float(_ROW_SUM(values, axis=None, dtype=np.float64))
             grad *= constant(scale, dtype)
         else:
-            per_sample = values if values.ndim == 1 else values.sum(axis=1)
+            per_sample = values if values.ndim == 1 else _ROW_SUM(values, axis=1)
             total = sign * float(np.dot(per_sample.astype(np.float64), weights))
             factors = weights * constant(scale, dtype)
             grad *= factors[:, None]

@@ -52,6 +52,15 @@ def _figures(estimator: Any, X: Any, y: Any) -> dict[str, bytes]:
     return pngs
 
 
+def _describe(value: Any) -> str:
+    """A setting as a reader wants it: ``relu``, ``(100,)``, ``[TrainingMonitor]``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and any(hasattr(v, "__dict__") for v in value):
+        return "[" + ", ".join(type(v).__name__ for v in value) + "]"
+    return repr(value)
+
+
 def write_report(
     estimator: Any, path: str | os.PathLike[str], X: Any = None, y: Any = None
 ) -> Path:
@@ -76,7 +85,8 @@ def write_report(
         estimator.history_, monitors[0] if monitors else None
     )
     hyperparameters = {
-        name: repr(value) for name, value in estimator.get_params(deep=False).items()
+        name: _describe(value)
+        for name, value in estimator.get_params(deep=False).items()
     }
     page = report.render(
         f"axon.sklearn.{type(estimator).__name__}",
