@@ -82,6 +82,7 @@ def test_run_trains_one_model_per_value_from_the_same_seed() -> None:
         assert len(trial.history["val_loss"]) == 20
         # The test numbers and findings are the run's own: the same run by hand
         # gives them.
+        axon.utils.clear_session()  # as every trial does, so layer names agree
         axon.utils.set_random_seed(0)
         model = build(sweep.Settings().with_value("learning_rate", trial.value))
         monitor = axon.diagnostics.TrainingMonitor()

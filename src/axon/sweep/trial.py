@@ -172,18 +172,23 @@ def run_trial(
 ) -> Trial:
     """Train and score the model of ``point`` from ``seed``: the same numbers anywhere.
 
-    A trial that raises is returned with ``error`` set. ``cancel`` (set by Ctrl-C in
+    It starts a fresh session (``axon.utils.clear_session``: layer names restart at
+    ``dense``) and seeds axon's generator, so nothing depends on the process it runs
+    in. A trial that raises is returned with ``error`` set. ``cancel`` (set by Ctrl-C in
     a serial sweep) stops training after the current batch and raises
     :class:`Cancelled`.
     """
     from axon import callbacks, diagnostics
-    from axon.utils import set_random_seed
+    from axon.utils import clear_session, set_random_seed
 
     params = dict(point)
     started = time.perf_counter()
     with _ONE_AT_A_TIME:
         try:
             settings = Settings().with_values(params)
+            # A fresh session: layer names from "dense" on, as in a new worker, so
+            # findings that name a layer read the same in every process.
+            clear_session()
             set_random_seed(seed)
             model = build(settings)
             monitor = diagnostics.TrainingMonitor()
