@@ -13,14 +13,17 @@ import axon
 SRC = Path(axon.__file__).resolve().parent
 # Outside the core: the level-4 tools (drawing, the HTML report, diagnostics, sweeps,
 # tables: reading, column preprocessing, scores; ONNX export, a translation of the
-# layers for serving elsewhere) and the command line.
+# layers for serving elsewhere; the scikit-learn estimators, a shell over the models)
+# and the command line. Named without ".py", so a module that grows into a package
+# stays where it was.
 PERIPHERY = {
-    "plot.py",
-    "report.py",
-    "diagnostics.py",
+    "plot",
+    "report",
+    "diagnostics",
     "sweep",
     "tabular",
     "export",
+    "sklearn",
     "cli",
 }
 # Raised from 4,800 (4,587 used) for the Keras toolbox of the functional-API issue:
@@ -56,7 +59,9 @@ def lines(path: Path) -> int:
 
 def test_the_core_fits_its_line_budget() -> None:
     core = [
-        p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0] not in PERIPHERY
+        p
+        for p in SRC.rglob("*.py")
+        if p.relative_to(SRC).parts[0].removesuffix(".py") not in PERIPHERY
     ]
     total = sum(lines(p) for p in core)
     assert total <= CORE_BUDGET, (
