@@ -55,6 +55,8 @@ def test_keras_names_used_by_the_tutorial_exist() -> None:
         "callbacks.Callback",
         "utils.to_categorical",
         "utils.set_random_seed",
+        "utils.PyDataset",
+        "utils.Sequence",
         "config.set_floatx",
         "models.load_model",
     ]:

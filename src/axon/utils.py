@@ -10,7 +10,52 @@ from axon import config
 from axon.config import Array, set_random_seed
 from axon.layers.base import clear_session
 
-__all__ = ["clear_session", "set_random_seed", "to_categorical"]
+__all__ = [
+    "PyDataset",
+    "Sequence",
+    "clear_session",
+    "set_random_seed",
+    "to_categorical",
+]
+
+
+class PyDataset:
+    """Batches served by index, as Keras 3's ``keras.utils.PyDataset``.
+
+    Subclass it with ``__len__`` (batches per epoch) and ``__getitem__(index)``
+    returning ``(x, y)`` or ``(x, y, sample_weight)`` for batch ``index``;
+    ``on_epoch_end`` runs after each epoch (reshuffle there). ``fit``, ``evaluate``
+    and ``predict`` take it in place of arrays. ``workers``, ``use_multiprocessing``
+    and ``max_queue_size`` are accepted for Keras's signature; axon reads batches in
+    the calling thread (a NumPy step leaves no time to overlap on two cores).
+    """
+
+    def __init__(
+        self,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ) -> None:
+        self.workers = workers
+        self.use_multiprocessing = use_multiprocessing
+        self.max_queue_size = max_queue_size
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+    def on_epoch_end(self) -> None:
+        """Called after each epoch; does nothing unless overridden."""
+
+    @property
+    def num_batches(self) -> int:
+        """Batches per epoch (Keras 3's name for ``len``)."""
+        return len(self)
+
+
+Sequence = PyDataset  # Keras 3 keeps the old name as an alias
 
 
 def to_categorical(x: Any, num_classes: int | None = None) -> Array:

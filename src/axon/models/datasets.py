@@ -1,4 +1,4 @@
-"""What ``fit`` is fed beyond arrays: when to validate (``validation_freq``).
+"""What ``fit`` is fed beyond arrays: generators, PyDatasets, ``validation_freq``.
 
 ``validation_freq`` follows Keras 3: an int ``N`` validates after every ``N``-th epoch
 (epochs counted from 1, so ``N=2`` validates after epochs 2, 4, ...); a list validates
@@ -7,10 +7,14 @@ after the epochs it names.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+
+from axon.config import Array
+from axon.models import data
 
 
 def validation_schedule(validation_freq: Any) -> Callable[[int], bool]:
@@ -44,3 +48,173 @@ def validation_schedule(validation_freq: Any) -> Callable[[int], bool]:
         "Expected validation_freq to be a positive integer or a list of epochs. "
         f"Received: validation_freq={validation_freq!r}"
     )
+
+
+def is_stream(x: Any) -> bool:
+    """Whether ``x`` is fed batch by batch: a PyDataset, a generator or an iterator."""
+    from axon.utils import PyDataset
+
+    return isinstance(x, PyDataset) or (
+        hasattr(x, "__next__") and not isinstance(x, np.ndarray)
+    )
+
+
+def _unpack(batch: Any, index: int) -> tuple[Any, Any, Any]:
+    if isinstance(batch, np.ndarray):  # inputs alone: what predict needs
+        return batch, None, None
+    if not isinstance(batch, (tuple, list)) or len(batch) not in (1, 2, 3):
+        raise ValueError(
+            f"Expected batch {index} as (x, y) or (x, y, sample_weight). "
+            f"Received: {type(batch).__name__}"
+        )
+    x, y, w = (*batch, None, None)[:3]
+    return x, y, w
+
+
+class Stream:
+    """Batches read from a PyDataset or a generator, checked as they come.
+
+    The first batch is read at once (it builds the model and fixes each sample's
+    shape); a later batch whose samples have another shape is a ValueError naming
+    the batch. A plain generator needs ``steps`` (Keras's ``steps_per_epoch``):
+    axon does not run one to exhaustion to find an epoch's end.
+    """
+
+    def __init__(self, source: Any, steps: Any, argument: str = "steps_per_epoch"):
+        from axon.utils import PyDataset
+
+        self.source = source
+        self.indexed = isinstance(source, PyDataset)
+        if steps is not None and (
+            isinstance(steps, bool)
+            or not isinstance(steps, (int, np.integer))
+            or steps < 1
+        ):
+            raise ValueError(
+                f"Expected a positive integer. Received: {argument}={steps!r}"
+            )
+        if steps is None and not self.indexed:
+            raise ValueError(
+                f"Expected {argument}, the number of batches to draw from a generator "
+                f"per epoch. Received: {argument}=None"
+            )
+        self.steps = int(steps) if steps is not None else len(source)
+        self.first = _unpack(self._read(0), 0)
+        self._pending = True
+        self.shape: tuple[int, ...] | None = None
+
+    def _read(self, index: int) -> Any:
+        if self.indexed:
+            return self.source[index % len(self.source)]
+        return next(self.source)
+
+    def batches(self) -> Iterator[tuple[int, Any, Any, Any]]:
+        """One epoch of ``(index, x, y, sample_weight)``, raw as the source gives them."""
+        for index in range(self.steps):
+            if self._pending:
+                self._pending = False
+                x, y, w = self.first
+            else:
+                try:
+                    x, y, w = _unpack(self._read(index), index)
+                except StopIteration:
+                    warnings.warn(
+                        f"The generator ran out of data at batch {index} of "
+                        f"{self.steps}; the epoch ends there.",
+                        UserWarning,
+                        stacklevel=3,
+                    )
+                    return
+            yield index, x, y, w
+        if self.indexed:
+            self.source.on_epoch_end()
+
+    def check(self, index: int, x: Array) -> Array:
+        """Refuse a batch whose samples differ in shape from the first batch's."""
+        if self.shape is None:
+            self.shape = x.shape[1:]
+        elif x.shape[1:] != self.shape:
+            raise ValueError(
+                f"Expected every batch's samples to have shape {self.shape}, as the "
+                f"first batch's. Received: batch {index} with shape {x.shape[1:]}"
+            )
+        return x
+
+
+class StreamBatcher(data.Batcher):
+    """What the training loop needs from a :class:`Stream`: ``steps`` and ``epoch``.
+
+    ``shuffle`` does not apply, as in Keras 3: a PyDataset shuffles in
+    ``on_epoch_end``, a generator in its own code.
+    """
+
+    def __init__(self, model: Any, stream: Stream, class_weight: Any) -> None:
+        self.model, self.stream, self.class_weight = model, stream, class_weight
+
+    @property
+    def steps(self) -> int:
+        """Batches per epoch."""
+        return self.stream.steps
+
+    def epoch(self) -> Iterator[tuple[Array, Array]]:
+        """Yield ``(x_batch, y_batch)``, with ``self.weights`` set to the batch's."""
+        from axon.models import weights as weighting
+
+        model = self.model
+        for index, x, y, w in self.stream.batches():
+            xb = self.stream.check(index, model._as_inputs(x, f"batch {index}"))
+            yb = model._as_targets(y, model.loss, f"batch {index}")
+            self.weights = weighting.prepare(model, yb, w, self.class_weight)
+            yield xb, yb
+
+
+def materialize(model: Any, stream: Stream) -> tuple[Array, Array, Array | None]:
+    """All of a stream's batches for one pass, stacked: evaluation's input."""
+    xs, ys, ws = [], [], []
+    for index, x, y, w in stream.batches():
+        xs.append(stream.check(index, model._as_inputs(x, f"batch {index}")))
+        ys.append(model._as_targets(y, model.loss, f"batch {index}"))
+        ws.append(None if w is None else np.asarray(w, dtype=xs[-1].dtype).ravel())
+    weights = (
+        None
+        if all(w is None for w in ws)
+        else np.concatenate(
+            [
+                np.ones(len(x), xs[0].dtype) if w is None else w
+                for x, w in zip(xs, ws, strict=True)
+            ]
+        )
+    )
+    return np.concatenate(xs), np.concatenate(ys), weights
+
+
+def open_fit(x: Any, steps: Any, validation_split: float) -> Stream | None:
+    """The stream ``fit`` reads, or None for arrays."""
+    if not is_stream(x):
+        return None
+    if validation_split:
+        raise ValueError(
+            "Expected validation_data with a generator or a PyDataset: "
+            "validation_split needs arrays to split. "
+            f"Received: validation_split={validation_split!r}"
+        )
+    return Stream(x, steps)
+
+
+def evaluation_arrays(
+    model: Any, x: Any, steps: Any, argument: str = "steps"
+) -> tuple[Array, Array, Array | None]:
+    """A stream read once into arrays (the first batch builds the model)."""
+    stream = Stream(x, steps, argument)
+    model._prepare(*stream.first[:2], "evaluate")
+    return materialize(model, stream)
+
+
+def predict_stream(model: Any, x: Any, steps: Any) -> Array:
+    """``predict`` over a stream's batches, their outputs stacked."""
+    stream = Stream(x, steps, "steps")
+    outputs = []
+    for index, xb, _, _ in stream.batches():
+        stream.check(index, model._as_inputs(xb, f"batch {index}"))
+        outputs.append(model.predict(xb, batch_size=max(1, len(xb)), verbose=0))
+    return np.concatenate(outputs)

@@ -9,7 +9,7 @@ from axon import config
 from axon.config import Array
 from axon.layers.base import LAYERS, KerasTensor, Layer, check_shape, unique_name
 from axon.layers.input_layer import InputLayer
-from axon.models import data
+from axon.models import data, datasets
 from axon.models.functional import Model
 from axon.models.trainer import Trainer
 
@@ -157,9 +157,15 @@ class Sequential(Model):
             grad = layer.backward(grad)
 
     def predict(
-        self, x: Any, batch_size: int | None = None, verbose: Any = "auto"
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
     ) -> Any:
         """Return the model's outputs for ``x``, computed in batches in inference mode."""
+        if datasets.is_stream(x):  # a generator or PyDataset: ``steps`` batches
+            return datasets.predict_stream(self, x, steps)
         return Trainer.predict(self, x, batch_size, verbose)
 
     def predict_on_batch(self, x: Any) -> Any:

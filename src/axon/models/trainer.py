@@ -262,6 +262,8 @@ class Trainer(regularizers.Penalized):
         class_weight: dict[int, float] | None = None,
         sample_weight: Any = None,
         initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
         validation_freq: int | list[int] = 1,
     ) -> History:
         """Train for ``epochs`` passes over ``(x, y)`` in mini-batches.
@@ -273,6 +275,9 @@ class Trainer(regularizers.Penalized):
         ``sample_weight``/``class_weight``: see :mod:`axon.models.weights`;
         ``validation_freq``: :func:`axon.models.datasets.validation_schedule`.
         """
+        stream = datasets.open_fit(x, steps_per_epoch, validation_split)
+        if stream is not None:  # its first batch builds the model, checks the targets
+            x, y, sample_weight = stream.first
         x, y = self._prepare(x, y, "fit")
         sw = weighting.prepare(self, y, sample_weight, class_weight)
         w_val = None
@@ -289,7 +294,11 @@ class Trainer(regularizers.Penalized):
         validate = datasets.validation_schedule(validation_freq)
         x_val: Array | None
         y_val: Array | None
-        if validation_data is not None:
+        if datasets.is_stream(validation_data):  # read once, reused every epoch
+            x_val, y_val, w_val = datasets.evaluation_arrays(
+                self, validation_data, validation_steps, "validation_steps"
+            )
+        elif validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(
                 validation_data
             ) not in (2, 3):
@@ -327,7 +336,9 @@ class Trainer(regularizers.Penalized):
             extra.append(EpochLogger())
         callback_list = CallbackList([*(callbacks or []), history, *extra])
         batcher = (
-            data.Batcher(x, y, batch_size, bool(shuffle), self.rng)
+            datasets.StreamBatcher(self, stream, class_weight)
+            if stream is not None
+            else data.Batcher(x, y, batch_size, bool(shuffle), self.rng)
             if sw is None
             else weighting.WeightedBatcher(
                 x, y, sw, batch_size, bool(shuffle), self.rng
@@ -470,6 +481,7 @@ class Trainer(regularizers.Penalized):
         batch_size: int | None = None,
         verbose: int | str = "auto",
         sample_weight: Any = None,
+        steps: int | None = None,
         return_dict: bool = False,
     ) -> float | list[float] | dict[str, float]:
         """Return the loss and metrics on ``(x, y)`` in inference mode.
@@ -477,6 +489,8 @@ class Trainer(regularizers.Penalized):
         As in Keras: ``[loss, metric, ...]``, or just the loss when there are no
         metrics, or a dict with ``return_dict=True``.
         """
+        if datasets.is_stream(x):  # a generator or PyDataset: ``steps`` batches
+            x, y, sample_weight = datasets.evaluation_arrays(self, x, steps)
         x, y = self._prepare(x, y, "evaluate")
         w = weighting.prepare(self, y, sample_weight)
         verbose = self._check_verbose(verbose)
