@@ -256,3 +256,35 @@ def test_a_dataset_with_validation_rows_validates_on_them() -> None:
         verbose=0,
     )
     assert trial.history == history.history
+
+
+def fake(point: dict[str, float], seed: int, losses: list[float]) -> sweep.Trial:
+    return sweep.Trial(point, seed, {"val_loss": losses, "loss": losses}, {}, 0.1)
+
+
+def test_heat_draws_a_grid_of_means_or_the_points_of_a_random_search() -> None:
+    from axon.sweep.figures import curves, heat
+
+    trials = [
+        fake({"learning_rate": lr, "layers": n}, s, [1.0, lr * n + s])
+        for lr in (0.1, 0.01)
+        for n in (1, 2)
+        for s in (0, 1)
+    ]
+    fig = heat(sweep.summarise(trials), ("learning_rate", "layers"))
+    grid = fig.axes[0].images[0].get_array()
+    # Each cell: the mean over seeds of min(1, lr * n + seed); rows 0.01 then 0.1.
+    np.testing.assert_allclose(grid, [[0.505, 0.51], [0.55, 0.6]])
+    plt.close(fig)
+    many = [
+        fake({"learning_rate": 10.0**-k, "layers": 1}, 0, [k]) for k in range(1, 15)
+    ]
+    fig = heat(sweep.summarise(many), ("learning_rate", "layers"))
+    (dots,) = fig.axes[0].collections
+    assert len(dots.get_offsets()) == 14 and fig.axes[0].get_yscale() == "log"
+    plt.close(fig)
+    fig = curves(sweep.summarise(many), best=3)
+    assert len(fig.axes[0].get_lines()) == 3
+    plt.close(fig)
+    with pytest.raises(ValueError, match="Expected values of shape"):
+        axon.plot.heatmap([[1.0, 2.0]], ["a", "b"], ["x"])

@@ -131,6 +131,8 @@ def test_random_points_from_ranges(
         (["learning_rate=0.1", "--scheduler", "localhost"], "tcp://HOST:PORT"),
         (["learning_rate=0.1", "--data", "nope.csv"], "nope.csv"),
         (["learning_rate=0.1", "--data", "wine", "--target", "kind"], "'kind'"),
+        (["learning_rate", "--random", "3"], "belong to the search form"),
+        (["dropout", "--data", "wine"], "belong to the search form"),
     ],
 )
 def test_bad_input_gets_one_line_before_any_trial(
@@ -168,3 +170,27 @@ def test_ctrl_c_keeps_the_finished_trials_and_skips_the_best_model(
     assert record["interrupted"] and record["finished"] == 2 and record["total"] == 4
     assert "2 of 4 trial(s) finished (interrupted)" in (out / "report.html").read_text()
     assert not (out / "model.axon").exists()
+
+
+def test_on_a_terminal_a_bar_counts_trials_and_shows_the_best(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from axon import sweep as sweeps
+    from axon.cli.sweep import Progress
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    trials = [
+        sweeps.Trial({"dropout": 0.1}, 0, {"val_loss": [0.5, 0.4]}, {}, 0.1),
+        sweeps.Trial({"dropout": 0.2}, 0, {}, {}, 0.1, error="ValueError: no\nat x"),
+    ]
+    with Progress(3) as progress:
+        assert progress.bar is not None
+        progress.advance(trials[0], sweeps.summarise(trials[:1]))
+        progress.advance(trials[1], sweeps.summarise(trials))
+        (task,) = progress.bar.tasks
+        assert task.completed == 2 and task.total == 3
+        assert task.fields["best"] == "best 0.4000: dropout=0.1"
+    out = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", capsys.readouterr().out)
+    assert "[2/3] dropout=0.2, seed 0: failed (ValueError: no)" in out

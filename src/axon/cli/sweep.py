@@ -291,7 +291,7 @@ class Progress:
         if self.bar is None:
             print(line, flush=True)
         else:
-            self.bar.console.print(line)
+            self.bar.console.print(line, markup=False, highlight=False)
             self.bar.update(self.task, completed=self.count, best=best)
 
 
@@ -352,16 +352,24 @@ def run_one(args: argparse.Namespace, name: str) -> int:
     from axon.cli.train import load_iris_split
 
     values = sweep.check_values(name, args.values)  # before any training
+    if args.random is not None or args.target is not None or args.data != "iris":
+        raise UsageError(
+            "--random, --data and --target belong to the search form; write "
+            f"{name}=v1,v2 (or {name}=low:high with --random N)"
+        )
     output = run_folder(args.output, f"sweep-{name}")
     x_train, x_test, y_train, y_test, _ = load_iris_split()
     too_small, too_large, good, _ = sweep.TABLE[name]
-    print(
-        f"{name}: too small gives {too_small}, too large {too_large}; a good start is {good}."
-    )
-    columns = ("loss", "best val", "test acc", "time")
-    header = f"{name:>14} | " + " | ".join(f"{c:>8}" for c in columns) + " | look at"
-    print(header)
-    print("-" * len(header))
+
+    def print_header() -> None:
+        print(
+            f"{name}: too small gives {too_small}, too large {too_large}; "
+            f"a good start is {good}."
+        )
+        columns = ("loss", "best val", "test acc", "time")
+        header = f"{name:>14} | " + " | ".join(f"{c:>8}" for c in columns)
+        print(header + " | look at")
+        print("-" * len(header + " | look at"))
 
     def report(trial: sweep.Trial) -> None:
         if trial.error:
@@ -378,6 +386,7 @@ def run_one(args: argparse.Namespace, name: str) -> int:
 
     try:
         with cluster(args) as client:
+            print_header()
             trials = sweep.run(
                 name,
                 values,
