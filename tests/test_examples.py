@@ -84,3 +84,19 @@ def test_the_figures_example_writes_every_tutorial_figure(tmp_path: Path) -> Non
         "history.png",
         "loss_curve.png",
     ]
+
+
+def test_keras_guide_programs_reach_what_they_print(tmp_path: Path) -> None:
+    two_inputs = run_example("05_functional_two_inputs.py", 0, tmp_path)
+    assert float(two_inputs["acc"]) >= 0.9  # type: ignore[arg-type]
+    regression = run_example("06_regression_normalization.py", 0, tmp_path)
+    assert regression["results"]["r2_score"] > 0.2  # type: ignore[index]
+    assert (tmp_path / "diabetes.keras").exists()
+
+
+def test_a_killed_run_resumes_bit_identical(tmp_path: Path) -> None:
+    out = str(
+        run_example("08_schedule_checkpoints_resume.py", 0, tmp_path)["__stdout__"]
+    )
+    assert "The first run was killed (exit status 1) at epoch 12." in out
+    assert "Same final weights as a run never interrupted: True" in out
