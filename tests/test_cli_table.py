@@ -76,7 +76,10 @@ def test_train_on_a_csv_prints_the_columns_and_the_tasks_scores(
         "history.json",
         "history.png",
         "model.axon",
+        "permutation_importance.png",
+        "precision_recall.png",
         "report.html",
+        "roc_curve.png",
     ]
     record = json.loads((run / "history.json").read_text())
     assert record["task"]["classes"] == ["benign", "malignant"]

@@ -3,7 +3,8 @@
 A thin shell over :func:`axon.tabular.fit_table`: it checks the run folder before
 any work, prints the column table, the task and the network, trains with the
 progress display, prints the task's scores, then writes ``model.axon`` (with the
-preprocessing), ``history.json``, the figures and ``report.html``. Nothing is
+preprocessing), ``history.json`` (with the permutation importance of each column),
+the figures and ``report.html``. Nothing is
 written until training has finished, and each file is written atomically, so a
 failed run leaves no half-written model.
 """
@@ -26,6 +27,7 @@ def run_table(args: argparse.Namespace) -> int:
     from axon import diagnostics, tabular
     from axon.tabular import report
     from axon.tabular.datasets import BUILTIN
+    from axon.tabular.importance import of_test_rows
 
     rates = dropout_rates(args.dropout, args.hidden)
     data = args.data or "iris"
@@ -74,6 +76,12 @@ def run_table(args: argparse.Namespace) -> int:
     if per_class:
         print(f"Per class ({final} rows):")
         print(report.text_table(report.PER_CLASS_HEADER, per_class))
+    importance = of_test_rows(model)
+    if importance is not None:
+        top = ", ".join(
+            f"{c['column']} {c['mean']:.4f}" for c in importance["columns"][:5]
+        )
+        print(f"Columns that matter most (drop in test {importance['score']}): {top}")
     output.mkdir(parents=True, exist_ok=True)
     model_path, history_path = output / "model.axon", output / "history.json"
     model.save(model_path)
@@ -100,6 +108,7 @@ def run_table(args: argparse.Namespace) -> int:
         "seconds": model.timings["train"],
         "timings": model.timings,
         "diagnostics": findings,
+        "importance": importance,
     }
     atomic_write(history_path, lambda f: f.write(json.dumps(record, indent=1).encode()))
     print(f"Saved the model to {model_path}")
@@ -126,6 +135,7 @@ def write_table_report(
         return []
     from axon import report
     from axon.models.summary import summary_text
+    from axon.tabular import importance
     from axon.tabular import report as table_report
 
     drawn = table_report.figures(model)
@@ -143,6 +153,10 @@ def write_table_report(
         table_report.COLUMN_HEADER,
         model.column_rows(),
     )
+    found = importance.of_test_rows(model)
+    if found is not None:
+        heading = "Which columns matter: permutation importance on the test rows"
+        tables[heading] = (importance.header_of(found), importance.rows_of(found))
     page = report.render(
         f"axon train: {name}",
         summary_text(model.network),

@@ -6,7 +6,10 @@ The same rows feed the printed text (:func:`text_table`) and the HTML report
 Figures come from the builders in :data:`FIGURES`: each takes the trained
 :class:`~axon.tabular.model.TabularModel` and its test rows and returns a list of
 ``(file name, caption, matplotlib Figure)``, possibly empty. To add a figure to
-every table run's report (ROC curves, residuals...), append a builder.
+every table run's report, append a builder. Those of
+:mod:`axon.tabular.figures` are there: ROC and precision-recall curves (two
+classes), precision and recall per class (more), predicted against actual and the
+residuals (regression), and every task's permutation importance.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from axon.tabular import figures as table_figures
 
 COLUMN_HEADER = ["column", "type", "missing", "treatment"]
 PER_CLASS_HEADER = ["class", "precision", "recall", "F1", "support"]
@@ -154,7 +159,7 @@ def confusion_figure(model: Any, test_rows: Any) -> list[Figure]:
     return [("confusion_matrix.png", "Confusion matrix (test data)", figure)]
 
 
-FIGURES.extend([history_figure, confusion_figure])
+FIGURES.extend([history_figure, confusion_figure, *table_figures.BUILDERS])
 
 
 def figures(model: Any) -> list[Figure]:
