@@ -194,3 +194,16 @@ def test_on_a_terminal_a_bar_counts_trials_and_shows_the_best(
         assert task.fields["best"] == "best 0.4000: dropout=0.1"
     out = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", capsys.readouterr().out)
     assert "[2/3] dropout=0.2, seed 0: failed (ValueError: no)" in out
+
+
+def test_ctrl_c_while_loading_the_data_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import axon.sweep.data
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(axon.sweep.data, "load", interrupted)
+    assert sweep("dropout=0.1", "--output", str(tmp_path / "run")) == 130
+    assert capsys.readouterr().err == "axon sweep: interrupted\n"

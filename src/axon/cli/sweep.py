@@ -140,7 +140,15 @@ def cluster(args: argparse.Namespace) -> Iterator[Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``axon sweep``."""
+    """Run ``axon sweep``; Ctrl-C outside the trials (loading, starting) is one line."""
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("axon sweep: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     from axon import sweep
 
     if len(args.specs) == 1 and "=" not in args.specs[0]:
@@ -299,6 +307,9 @@ def print_ranking(ranked: list[Any], shown: int = 10) -> None:
     """The best points, with mean ± spread over seeds."""
     from axon.sweep.space import label
 
+    if not ranked:
+        print("No trial finished.")
+        return
     print("Best points (lowest mean validation loss; ± over seeds):")
     for rank, point in enumerate(ranked[:shown], start=1):
         score = f"{point.mean:.4f} ± {point.spread:.4f}" if point.scores else "failed"

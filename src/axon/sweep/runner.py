@@ -10,11 +10,13 @@ has its trial run again elsewhere (the scheduler does that).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import signal
 import statistics
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,8 +71,11 @@ def local_cluster(workers: int) -> Any:
     import dask
 
     environ = dask.config.get("distributed.nanny.pre-spawn-environ", {})
-    with dask.config.set(
-        {"distributed.nanny.pre-spawn-environ": {**environ, **BLAS_ONE_THREAD}}
+    with (
+        dask.config.set(
+            {"distributed.nanny.pre-spawn-environ": {**environ, **BLAS_ONE_THREAD}}
+        ),
+        _workers_ignore_ctrl_c(),
     ):
         return module.LocalCluster(
             n_workers=workers,
@@ -81,6 +86,23 @@ def local_cluster(workers: int) -> Any:
             # clashes with a second cluster on the same machine.
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         )
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Ignore SIGINT while the workers start, so they inherit that and live on.
+
+    Ctrl-C on a terminal reaches the whole process group: the workers would each
+    print a traceback while this process cancels the sweep and closes them itself.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 ADDRESS = re.compile(r"^(tcp|tls|ws|wss)://[^\s/:]+:\d{1,5}$")
