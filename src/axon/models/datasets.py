@@ -218,3 +218,76 @@ def predict_stream(model: Any, x: Any, steps: Any) -> Array:
         stream.check(index, model._as_inputs(xb, f"batch {index}"))
         outputs.append(model.predict(xb, batch_size=max(1, len(xb)), verbose=0))
     return np.concatenate(outputs)
+
+
+def validation(
+    model: Any,
+    training: tuple[Array, Array, Array | None, Any],
+    validation_data: Any,
+    validation_split: float,
+    validation_steps: Any,
+) -> tuple[Array, Array, Array | None, Any, Any, Array | None]:
+    """``fit``'s training and validation sets: ``(x, y, w, x_val, y_val, w_val)``.
+
+    As in Keras, ``validation_data`` (``(x, y)``, ``(x, y, sample_weight)`` or a
+    stream) takes precedence over ``validation_split``, which holds out the *last*
+    fraction of the rows before any shuffling; sample weights split with their rows,
+    class weights weigh training only. A stream given as ``validation_data`` is read
+    once and reused every epoch (Keras draws ``validation_steps`` fresh batches each
+    time; the same for a PyDataset or a generator that repeats its data).
+    """
+    from axon.models import weights as weighting
+
+    x, y, sw, class_weight = training
+    if is_stream(validation_data):
+        x_val, y_val, w_val = evaluation_arrays(
+            model, validation_data, validation_steps, "validation_steps"
+        )
+        return x, y, sw, x_val, y_val, w_val
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(
+            validation_data
+        ) not in (2, 3):
+            raise ValueError(
+                "Expected validation_data=(x_val, y_val[, sample_weight_val]). "
+                f"Received: {type(validation_data).__name__}"
+            )
+        x_val, y_val = model._prepare(
+            *validation_data[:2],
+            "fit",
+            ("validation_data[0]", "validation_data[1]"),
+        )
+        w_val = weighting.prepare(
+            model, y_val, (*validation_data, None)[2], name="validation_data[2]"
+        )
+        return x, y, sw, x_val, y_val, w_val
+    if not validation_split:
+        return x, y, sw, None, None, None
+    loss = model.loss
+    classifying = loss.target != "value" or loss.name == "binary_crossentropy"
+    x, y, x_val, y_val = data.split_validation(x, y, validation_split, classifying)
+    w_val = None
+    if sw is not None:
+        sw, w_val = sw[: len(x)], sw[len(x) :]
+        w_val = w_val if class_weight is None else None
+    return x, y, sw, x_val, y_val, w_val
+
+
+def batcher(
+    model: Any,
+    stream: Stream | None,
+    x: Array,
+    y: Array,
+    sw: Array | None,
+    batch_size: int,
+    shuffle: bool,
+    class_weight: Any,
+) -> data.Batcher:
+    """The batches of an epoch: from a stream, or arrays with or without weights."""
+    from axon.models import weights as weighting
+
+    if stream is not None:
+        return StreamBatcher(model, stream, class_weight)
+    if sw is None:
+        return data.Batcher(x, y, batch_size, shuffle, model.rng)
+    return weighting.WeightedBatcher(x, y, sw, batch_size, shuffle, model.rng)

@@ -8,11 +8,7 @@ stack into the flat gradient vector, one optimizer step over the flat parameter 
 from __future__ import annotations
 
 import math
-import signal
-import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -25,6 +21,7 @@ from axon.losses import Loss
 from axon.metrics import Metric, MetricList
 from axon.models import data, datasets
 from axon.models import weights as weighting
+from axon.models.interrupt import deferred_interrupt
 from axon.optimizers import Optimizer
 
 
@@ -35,31 +32,7 @@ class NotCompiledError(RuntimeError, ValueError):
     """
 
 
-@contextmanager
-def _deferred_interrupt() -> Iterator[list[bool]]:
-    """Turn Ctrl-C into a flag that the loop checks between batches.
-
-    Training then ends after the current batch with consistent weights, the history
-    so far and ``on_train_end`` called, instead of dying halfway through an update.
-    A second Ctrl-C interrupts at once.
-    """
-    flag = [False]
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-    previous = signal.getsignal(signal.SIGINT)
-
-    def handler(signum: int, frame: Any) -> None:
-        if flag[0]:
-            raise KeyboardInterrupt
-        flag[0] = True
-        print("\nInterrupted: training stops after this batch (Ctrl-C again to abort).")
-
-    signal.signal(signal.SIGINT, handler)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)
+_deferred_interrupt = deferred_interrupt  # where sklearn.solvers finds it
 
 
 class Trainer(regularizers.Penalized):
@@ -280,7 +253,6 @@ class Trainer(regularizers.Penalized):
             x, y, sample_weight = stream.first
         x, y = self._prepare(x, y, "fit")
         sw = weighting.prepare(self, y, sample_weight, class_weight)
-        w_val = None
         batch_size = data.check_batch_size(batch_size)
         if (
             isinstance(epochs, bool)
@@ -292,41 +264,13 @@ class Trainer(regularizers.Penalized):
             )
         verbose = self._check_verbose(verbose)
         validate = datasets.validation_schedule(validation_freq)
-        x_val: Array | None
-        y_val: Array | None
-        if datasets.is_stream(validation_data):  # read once, reused every epoch
-            x_val, y_val, w_val = datasets.evaluation_arrays(
-                self, validation_data, validation_steps, "validation_steps"
-            )
-        elif validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(
-                validation_data
-            ) not in (2, 3):
-                raise ValueError(
-                    "Expected validation_data=(x_val, y_val[, sample_weight_val]). "
-                    f"Received: {type(validation_data).__name__}"
-                )
-            x_val, y_val = self._prepare(
-                *validation_data[:2],
-                "fit",
-                ("validation_data[0]", "validation_data[1]"),
-            )
-            w_val = weighting.prepare(
-                self, y_val, (*validation_data, None)[2], name="validation_data[2]"
-            )
-        elif validation_split:
-            assert self.loss is not None
-            classifying = (
-                self.loss.target != "value" or self.loss.name == "binary_crossentropy"
-            )
-            x, y, x_val, y_val = data.split_validation(
-                x, y, validation_split, classifying
-            )
-            if sw is not None:  # as Keras: sample weights split with their rows,
-                sw, w_val = sw[: len(x)], sw[len(x) :]  # class weights train only
-                w_val = w_val if class_weight is None else None
-        else:
-            x_val, y_val = None, None
+        x, y, sw, x_val, y_val, w_val = datasets.validation(
+            self,
+            (x, y, sw, class_weight),
+            validation_data,
+            validation_split,
+            validation_steps,
+        )
 
         history = History()
         extra: list[Callback] = []
@@ -335,14 +279,8 @@ class Trainer(regularizers.Penalized):
         elif verbose == 2:
             extra.append(EpochLogger())
         callback_list = CallbackList([*(callbacks or []), history, *extra])
-        batcher = (
-            datasets.StreamBatcher(self, stream, class_weight)
-            if stream is not None
-            else data.Batcher(x, y, batch_size, bool(shuffle), self.rng)
-            if sw is None
-            else weighting.WeightedBatcher(
-                x, y, sw, batch_size, bool(shuffle), self.rng
-            )
+        batcher = datasets.batcher(
+            self, stream, x, y, sw, batch_size, bool(shuffle), class_weight
         )
         callback_list.set_model(self)
         callback_list.set_params(
