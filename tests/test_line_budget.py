@@ -49,7 +49,10 @@ PERIPHERY = {
 # its Keras config, five merge layers, Input's Keras arguments).
 # Raised by 400 for a functional model's several outputs (+392: a loss, weight,
 # targets and metrics per output in models/outputs.py, and saving them).
-CORE_BUDGET = 10_650 + 1_500 + 1_400 + 1_460 + 400
+# Raised by 520 for issue 8 item 9's data (+~510: sample and class weights in
+# models/weights.py, generators, PyDataset and the validation set-up in
+# models/datasets.py, Ctrl-C handling moved out of the trainer).
+CORE_BUDGET = 10_650 + 1_500 + 1_400 + 1_460 + 400 + 520
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 
