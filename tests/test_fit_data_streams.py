@@ -58,7 +58,7 @@ def test_pydataset_and_generator_train_as_the_same_arrays() -> None:
     x, y = data()
     reference = model().fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
     dataset = Batches(x, y, 8)
-    from_dataset = model().fit(dataset, epochs=3, verbose=0)
+    from_dataset = model().fit(dataset, epochs=3, shuffle=False, verbose=0)
     from_generator = model().fit(
         forever(x, y, 8), steps_per_epoch=5, epochs=3, verbose=0
     )
@@ -66,6 +66,17 @@ def test_pydataset_and_generator_train_as_the_same_arrays() -> None:
         for key, values in reference.history.items():
             np.testing.assert_allclose(history.history[key], values, rtol=1e-6)
     assert dataset.epochs_ended == 3
+    # shuffle=True (the default) reads the batches in a new order each epoch, as Keras
+    read: list[int] = []
+
+    class Recording(Batches):
+        def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+            read.append(index)
+            return super().__getitem__(index)
+
+    model().fit(Recording(x, y, 8), epochs=2, verbose=0)
+    assert sorted(read[:5]) == sorted(read[5:]) == [0, 1, 2, 3, 4]
+    assert read[:5] != read[5:] or read[:5] != [0, 1, 2, 3, 4]
     assert axon.utils.Sequence is axon.utils.PyDataset
 
 

@@ -124,3 +124,33 @@ def test_train_and_test_on_batch_with_sample_weight_match_keras() -> None:
         k_model.test_on_batch(x, y, sample_weight=w),
         rtol=1e-5,
     )
+
+
+def dataset_class(base: type) -> type:
+    """The same batches, with weights, as a Keras or an axon PyDataset."""
+
+    class Batches(base):  # type: ignore[misc, valid-type]
+        def __init__(self, x: Any, y: Any, w: Any) -> None:
+            super().__init__()
+            self.x, self.y, self.w = x, y, w
+
+        def __len__(self) -> int:
+            return -(-len(self.x) // 8)
+
+        def __getitem__(self, index: int) -> Any:
+            rows = slice(index * 8, (index + 1) * 8)
+            return self.x[rows], self.y[rows], self.w[rows]
+
+    return Batches
+
+
+def test_fit_on_a_pydataset_matches_keras() -> None:
+    x, y, w = data("sparse_categorical_crossentropy", 3)
+    k_model, a_model = pair(CASES[0])
+    k_data = dataset_class(keras.utils.PyDataset)(x, y, w)
+    a_data = dataset_class(axon.utils.PyDataset)(x, y, w)
+    k_hist = k_model.fit(k_data, epochs=3, shuffle=False, verbose=0)
+    a_hist = a_model.fit(a_data, epochs=3, shuffle=False, verbose=0)
+    assert_same_history(k_hist.history, a_hist.history)
+    k_pred = k_model.predict(k_data, verbose=0)
+    np.testing.assert_allclose(a_model.predict(a_data, verbose=0), k_pred, atol=1e-5)

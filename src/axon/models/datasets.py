@@ -108,15 +108,19 @@ class Stream:
             return self.source[index % len(self.source)]
         return next(self.source)
 
-    def batches(self) -> Iterator[tuple[int, Any, Any, Any]]:
-        """One epoch of ``(index, x, y, sample_weight)``, raw as the source gives them."""
+    def batches(self, order: Any = None) -> Iterator[tuple[int, Any, Any, Any]]:
+        """One epoch of ``(index, x, y, sample_weight)``, raw as the source gives them.
+
+        ``order``: the PyDataset's batch indices in the order to read them.
+        """
         for index in range(self.steps):
-            if self._pending:
+            if self._pending and (order is None or order[index] == 0):
                 self._pending = False
                 x, y, w = self.first
             else:
                 try:
-                    x, y, w = _unpack(self._read(index), index)
+                    read = index if order is None else int(order[index])
+                    x, y, w = _unpack(self._read(read), read)
                 except StopIteration:
                     warnings.warn(
                         f"The generator ran out of data at batch {index} of "
@@ -144,12 +148,15 @@ class Stream:
 class StreamBatcher(data.Batcher):
     """What the training loop needs from a :class:`Stream`: ``steps`` and ``epoch``.
 
-    ``shuffle`` does not apply, as in Keras 3: a PyDataset shuffles in
-    ``on_epoch_end``, a generator in its own code.
+    As in Keras 3, ``shuffle`` reads a PyDataset's batches in a new random order each
+    epoch; a generator shuffles in its own code.
     """
 
-    def __init__(self, model: Any, stream: Stream, class_weight: Any) -> None:
+    def __init__(
+        self, model: Any, stream: Stream, class_weight: Any, shuffle: bool
+    ) -> None:
         self.model, self.stream, self.class_weight = model, stream, class_weight
+        self.shuffle = shuffle and stream.indexed
 
     @property
     def steps(self) -> int:
@@ -161,7 +168,8 @@ class StreamBatcher(data.Batcher):
         from axon.models import weights as weighting
 
         model = self.model
-        for index, x, y, w in self.stream.batches():
+        order = self.model.rng.permutation(self.steps) if self.shuffle else None
+        for index, x, y, w in self.stream.batches(order):
             xb = self.stream.check(index, model._as_inputs(x, f"batch {index}"))
             yb = model._as_targets(y, model.loss, f"batch {index}")
             self.weights = weighting.prepare(model, yb, w, self.class_weight)
@@ -287,7 +295,7 @@ def batcher(
     from axon.models import weights as weighting
 
     if stream is not None:
-        return StreamBatcher(model, stream, class_weight)
+        return StreamBatcher(model, stream, class_weight, shuffle)
     if sw is None:
         return data.Batcher(x, y, batch_size, shuffle, model.rng)
     return weighting.WeightedBatcher(x, y, sw, batch_size, shuffle, model.rng)
