@@ -162,7 +162,7 @@ def test_targets_that_do_not_fit_the_outputs_are_explained() -> None:
     model.compile(optimizer="sgd", loss=LOSSES)
     with pytest.raises(TypeError, match=r"3 outputs \['value', 'kind', 'flag'\]"):
         model.fit(X, Y["value"], verbose=0)
-    with pytest.raises(ValueError, match=r"Missing targets for output 'flag'"):
+    with pytest.raises(ValueError, match=r"Missing data for output 'flag'"):
         model.fit(X, {"value": Y["value"], "kind": Y["kind"]}, verbose=0)
     with pytest.raises(ValueError, match=r"y\['kind'\]"):
         model.fit(X, {**Y, "kind": Y["kind"] + 5}, verbose=0)

@@ -416,29 +416,11 @@ class Model(Trainer):
 
     def _input_items(self, x: Any, name: str) -> list[tuple[str, Any]]:
         names = self._input_names
-        if isinstance(x, dict):
-            missing = [key for key in names if key not in x]
-            if missing:
-                raise ValueError(
-                    f"Missing data for input {missing[0]!r}. Expected {name} as a dict "
-                    f"with the keys {names}. Received: {name} with the keys {list(x)}"
-                )
-            return [(f"{name}[{key!r}]", x[key]) for key in names]
-        if len(names) == 1:
+        if len(names) == 1 and not isinstance(x, dict):
             if isinstance(x, (list, tuple)) and len(x) == 1 and hasattr(x[0], "shape"):
                 x = x[0]
             return [(name, x)]
-        if isinstance(x, (list, tuple)) and len(x) == len(names):
-            return [(f"{name}[{i}]", value) for i, value in enumerate(x)]
-        received = (
-            f"a {type(x).__name__} of {len(x)}"
-            if isinstance(x, (list, tuple))
-            else type(x).__name__
-        )
-        raise TypeError(
-            f"This model has {len(names)} inputs {names}: expected {name} as a list of "
-            f"{len(names)} arrays or a dict with those keys. Received: {received}"
-        )
+        return named_items(x, names, name, "input")
 
     def predict(
         self, x: Any, batch_size: int | None = None, verbose: Any = "auto"
@@ -490,6 +472,35 @@ class Model(Trainer):
 
     def __repr__(self) -> str:
         return f"<Model name={self.name!r} layers={len(self._layers)}>"
+
+
+def named_items(
+    value: Any, names: list[str], argument: str, kind: str, optional: Any = ()
+) -> list[tuple[str, Any]]:
+    """``(label, data)`` per name, from a list in their order or a dict keyed by name.
+
+    ``kind`` (``"input"``, ``"output"``) words the errors; names in ``optional`` may
+    be missing from a dict.
+    """
+    if isinstance(value, dict):
+        missing = [key for key in names if key not in value and key not in optional]
+        if missing:
+            raise ValueError(
+                f"Missing data for {kind} {missing[0]!r}. Expected {argument} as a dict "
+                f"with the keys {names}. Received: {argument} with the keys {list(value)}"
+            )
+        return [(f"{argument}[{key!r}]", value.get(key)) for key in names]
+    if isinstance(value, (list, tuple)) and len(value) == len(names):
+        return [(f"{argument}[{i}]", item) for i, item in enumerate(value)]
+    received = (
+        f"a {type(value).__name__} of {len(value)}"
+        if isinstance(value, (list, tuple))
+        else type(value).__name__
+    )
+    raise TypeError(
+        f"This model has {len(names)} {kind}s {names}: expected {argument} as a list "
+        f"of {len(names)} arrays or a dict with those keys. Received: {received}"
+    )
 
 
 def _flatten(structure: Any) -> list[Any]:

@@ -12,25 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from axon.layers.base import LAYERS, KerasTensor, Layer, Node
+from axon.layers.base import LAYERS, KerasTensor, Layer
 from axon.layers.input_layer import InputLayer
-
-
-def _own_nodes(layer: Layer, nodes: set[int]) -> list[Node]:
-    return [node for node in layer._inbound_nodes if id(node) in nodes]
 
 
 def graph_config(model: Any) -> dict[str, Any]:
     """``layers``, ``input_layers`` and ``output_layers`` of a functional model."""
-    in_graph = {id(node) for node in model.graph.nodes}
-    index = {
-        id(node): i
-        for layer in model.layers
-        for i, node in enumerate(_own_nodes(layer, in_graph))
-    }
-
-    def history(tensor: KerasTensor) -> list[Any]:
-        return [tensor.node.layer.name, index[id(tensor.node)], 0]
+    history = model.graph.history
 
     def tensor_config(tensor: KerasTensor) -> dict[str, Any]:
         return {
@@ -45,7 +33,7 @@ def graph_config(model: Any) -> dict[str, Any]:
     layers = []
     for layer in model.layers:
         calls = []
-        for node in _own_nodes(layer, in_graph):
+        for node in model.graph.layer_nodes[id(layer)]:
             if not node.inputs:  # an Input's own node
                 continue
             args = [tensor_config(t) for t in node.inputs]

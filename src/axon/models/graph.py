@@ -158,6 +158,18 @@ class Graph:
         self.inputs, self.outputs = inputs, outputs
         self.nodes = order_nodes(inputs, outputs)
         self.layers = layers_in_order(self.nodes)
+        # Each layer's calls in this graph, in the order they were made (a layer may
+        # have calls in other graphs too): Keras numbers them in configs and summaries.
+        in_graph = {id(node) for node in self.nodes}
+        self.layer_nodes = {
+            id(layer): [n for n in layer._inbound_nodes if id(n) in in_graph]
+            for layer in self.layers
+        }
+        self.node_index = {
+            id(node): i
+            for calls in self.layer_nodes.values()
+            for i, node in enumerate(calls)
+        }
         slots = {id(t): i for i, t in enumerate(inputs)}
         self.calls: list[Call] = []
         for node in self.nodes:
@@ -180,6 +192,10 @@ class Graph:
         self.values: list[Any] = [None] * self.size
         self._sums: dict[int, Array] = {}
         self._pass = 0
+
+    def history(self, tensor: KerasTensor) -> list[Any]:
+        """Keras's ``keras_history`` of a tensor: its layer's name, the call, 0."""
+        return [tensor.node.layer.name, self.node_index[id(tensor.node)], 0]
 
     def fusable(self, index: int) -> Call | None:
         """The call making output ``index`` if its backward may start at its logits.

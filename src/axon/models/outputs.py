@@ -28,6 +28,7 @@ from axon.config import Array
 from axon.losses import Loss
 from axon.metrics import Metric
 from axon.models import data
+from axon.models.functional import named_items
 from axon.models.trainer import Trainer
 
 
@@ -188,27 +189,8 @@ class OutputLosses(Loss):
 def pack_targets(model: Any, y: Any, name: str) -> Array:
     """Every output's targets, checked against its loss and side by side in one array."""
     loss: OutputLosses = model.loss
-    names = loss.names
-    if isinstance(y, dict):
-        missing = [key for key in names if key not in y]
-        if missing and any(loss.heads[names.index(key)] for key in missing):
-            raise ValueError(
-                f"Missing targets for output {missing[0]!r}. Expected {name} as a dict "
-                f"with the keys {names}. Received: {name} with the keys {list(y)}"
-            )
-        items = [(f"{name}[{key!r}]", y.get(key)) for key in names]
-    elif isinstance(y, (list, tuple)) and len(y) == len(names):
-        items = [(f"{name}[{k}]", value) for k, value in enumerate(y)]
-    else:
-        received = (
-            f"a {type(y).__name__} of {len(y)}"
-            if isinstance(y, (list, tuple))
-            else type(y).__name__
-        )
-        raise TypeError(
-            f"This model has {len(names)} outputs {names}: expected {name} as a list "
-            f"of {len(names)} arrays or a dict with those keys. Received: {received}"
-        )
+    untrained = [n for n, head in zip(loss.names, loss.heads, strict=True) if not head]
+    items = named_items(y, loss.names, name, "output", optional=untrained)
     parts: list[Array] = []
     labels: list[str] = []
     for (label, value), head in zip(items, loss.heads, strict=True):

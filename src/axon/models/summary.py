@@ -58,23 +58,17 @@ def _connections(model: Any) -> list[list[str]] | None:
     graph = getattr(model, "graph", None)
     if graph is None:
         return None
-    in_graph = {id(node) for node in graph.nodes}
-    index: dict[int, int] = {}
-    rows = []
-    for layer in model.layers:
-        nodes = [n for n in layer._inbound_nodes if id(n) in in_graph]
-        index.update((id(node), i) for i, node in enumerate(nodes))
-        rows.append([t for node in nodes for t in node.inputs])
+    rows = [
+        [t for node in graph.layer_nodes[id(layer)] for t in node.inputs]
+        for layer in model.layers
+    ]
     chain = len(graph.inputs) == len(graph.outputs) == 1 and all(
         len(inputs) <= 1 for inputs in rows
     )
     chain = chain and len(graph.nodes) == len(model.layers)  # no layer called twice
     if chain:
         return None
-    return [
-        [f"{t.node.layer.name}[{index[id(t.node)]}][0]" for t in inputs]
-        for inputs in rows
-    ]
+    return [["{}[{}][{}]".format(*graph.history(t)) for t in inputs] for inputs in rows]
 
 
 def _count(arrays: list[Any]) -> tuple[int, int]:
