@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import numpy as np
@@ -16,6 +17,21 @@ def _fresh_state() -> Iterator[None]:
     axon.utils.set_random_seed(1234)
     yield
     axon.config.set_floatx("float32")
+
+
+@pytest.fixture(autouse=True)
+def _python_handles_ctrl_c() -> Iterator[None]:
+    """Tests of Ctrl-C need Python's own SIGINT handler.
+
+    A job started in the background (``cmd &``) inherits SIGINT ignored, and then a
+    Ctrl-C test would see nothing; give such a run Python's default for each test.
+    """
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @pytest.fixture
