@@ -100,3 +100,9 @@ def test_a_killed_run_resumes_bit_identical(tmp_path: Path) -> None:
     )
     assert "The first run was killed (exit status 1) at epoch 12." in out
     assert "Same final weights as a run never interrupted: True" in out
+
+
+def test_class_weights_example_finds_the_rare_class(tmp_path: Path) -> None:
+    binary = run_example("07_binary_auc_class_weights.py", 0, tmp_path)
+    assert binary["results"]["recall"] >= 0.8  # type: ignore[index]
+    assert binary["results"]["auc"] >= 0.9  # type: ignore[index]
