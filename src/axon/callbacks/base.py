@@ -1,7 +1,7 @@
 """Callbacks: hooks that ``fit`` calls at the start and end of training, epochs and batches.
 
 Callbacks see the model through the small :class:`ModelLike` protocol, so this package
-does not import the models package (see DESIGN.md's dependency table).
+does not import the models package (see the level table in docs/design.md).
 """
 
 from __future__ import annotations

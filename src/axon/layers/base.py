@@ -234,7 +234,7 @@ class Layer:
         """A work array this layer reuses from batch to batch of the same shape.
 
         Fresh arrays over 128 KiB come straight from the kernel on every allocation,
-        so reusing them makes a training step up to twice as fast (DESIGN.md). A
+        so reusing them makes a training step up to twice as fast (docs/design.md). A
         layer's outputs live in such buffers: they are valid until its next forward.
         """
         key = (name, shape)
