@@ -7,10 +7,11 @@ cross-entropy) with the same weights, trained on the tutorial's Iris training ro
 batch 16, shuffled, with the accuracy metric: a user's loop, as ``fit`` runs it. Two
 more rows show what a graph with branches costs: the same layers with a second path
 (a Dense 32 beside the first), merged by ``concatenate``, and the same with a layer
-shared by both paths. Runs alternate between the models, so that the machine's
-drift hits them alike; the time per step is the median run over the steps, next to
-the fastest run (the least disturbed by other work on a busy machine) and the Python
-calls per step (machine-independent: a small network's step costs its calls).
+shared by both paths. Runs alternate between the models, in short runs whose order
+rotates, so that the bursts of other work on a busy machine hit them alike; the time
+per step is the median run over its steps, next to the fastest run (the least
+disturbed) and the Python calls per step (machine-independent: a small network's step
+costs its calls; they include fit's own calls, shared out over the run's steps).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import axon
 from axon import layers
 from axon.cli import load_iris_split
 
-EPOCHS, BATCH = 20, 16
+EPOCHS, BATCH, BLOCKS = 5, 16, 4  # each repeat: four runs of five epochs per model
 COLUMNS = [
     "model",
     "time per step",
@@ -104,10 +105,16 @@ def run(repeats: int) -> list[dict[str, Any]]:
         )
         model.fit(x_train, y_train, epochs=1, batch_size=BATCH, verbose=0)  # warm
     times: dict[str, list[float]] = {name: [] for name in models}
-    for _ in range(repeats):
-        for name, model in models.items():  # alternate, so drift hits all alike
+    names = list(models)
+    for block in range(repeats * BLOCKS):
+        # Short runs, the order rotated each time: on a busy machine the load comes
+        # and goes in bursts, and a fixed order would hand them to one model.
+        shift = block % len(names)
+        for name in names[shift:] + names[:shift]:
             begin = time.perf_counter()
-            model.fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH, verbose=0)
+            models[name].fit(
+                x_train, y_train, epochs=EPOCHS, batch_size=BATCH, verbose=0
+            )
             times[name].append((time.perf_counter() - begin) / steps)
     base = statistics.median(times["Sequential"])
     fastest = min(times["Sequential"])

@@ -502,6 +502,9 @@ def test_model_trainable_false_freezes_every_layer() -> None:
     for a, b in zip(before, model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     assert axon.Model.from_config(model.get_config()).trainable is False
+    inputs = axon.Input((2,))
+    frozen = axon.Model(inputs, layers.Dense(1)(inputs), trainable=False)
+    assert frozen.parameters.size == 0 and not frozen.layers[1].trainable
 
 
 @pytest.mark.usefixtures("float64")

@@ -61,7 +61,11 @@ class Model(Trainer):
     _many_outputs = False
 
     def __init__(
-        self, inputs: Any = None, outputs: Any = None, name: str | None = None
+        self,
+        inputs: Any = None,
+        outputs: Any = None,
+        name: str | None = None,
+        trainable: bool = True,
     ) -> None:
         self._setup(name or unique_name("functional"))
         if inputs is None or outputs is None:
@@ -101,6 +105,8 @@ class Model(Trainer):
         # The output layer whose logits a fused loss may read (Trainer._output_path).
         fusable = self.graph.fusable(0) if len(self.outputs) == 1 else None
         self._fusable_layer = fusable.layer if fusable is not None else None
+        if not trainable:
+            self.trainable = False  # every layer frozen, as Keras's trainable=False
         self._pack_parameters()
         self.built = True
 
@@ -465,10 +471,8 @@ class Model(Trainer):
         from axon.models.functional_config import rebuild_graph
 
         inputs, outputs = rebuild_graph(config_)
-        model = cls(inputs, outputs, name=config_.get("name"))
-        if config_.get("trainable") is False:
-            model.trainable = False
-        return model
+        trainable = config_.get("trainable", True) is not False
+        return cls(inputs, outputs, name=config_.get("name"), trainable=trainable)
 
     def __repr__(self) -> str:
         return f"<Model name={self.name!r} layers={len(self._layers)}>"
