@@ -366,8 +366,6 @@ def test_optimizer_and_loss_arguments_axon_lacks_are_refused() -> None:
         keras_compile.metric_from_keras(
             keras_layers.keras_object("keras.metrics", "MadeUp", {}), "x"
         )
-    with pytest.raises(ValueError, match="one output"):
-        keras_compile.loss_from_keras({"out": "mse"}, "x")
 
 
 def test_losses_with_arguments_are_written_as_keras_objects(tmp_path: Path) -> None:
@@ -461,7 +459,7 @@ REFUSALS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
     ),
     "loss-weights": (
         lambda d: d["compile_config"].update(loss_weights=[0.5]),
-        "cannot apply loss_weights",
+        "loss_weights weigh the losses of several outputs; this model has one",
     ),
     "not-an-object": (lambda d: ["a list"], "config.json holds a list"),
     "ragged-input": (
@@ -509,7 +507,7 @@ REFUSALS: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
     ),
     "metrics-dict": (
         lambda d: d["compile_config"].update(metrics={"out": ["acc"]}),
-        "axon models have one output; expected a list",
+        "Expected a list of metrics",
     ),
 }
 
@@ -831,3 +829,34 @@ def test_weights_of_another_layer_are_refused(tmp_path: Path) -> None:
     rewrite(tmp_path / "f.keras", weights=rename)
     with pytest.raises(ValueError, match="holds the weights of layer 'intruder'"):
         axon.models.load_model(tmp_path / "f.keras")
+
+
+def test_several_outputs_keep_their_losses_weights_and_metrics(tmp_path: Path) -> None:
+    inputs = axon.Input((4,), name="x")
+    hidden = axon.layers.Dense(5, activation="tanh")(inputs)
+    model = axon.Model(
+        inputs,
+        [
+            axon.layers.Dense(3, activation="softmax", name="cls")(hidden),
+            axon.layers.Dense(1, name="reg")(hidden),
+        ],
+    )
+    model.compile(
+        "adam",
+        loss={"cls": "categorical_crossentropy", "reg": axon.losses.Huber(2.0)},
+        loss_weights={"reg": 0.25},
+        metrics={"cls": ["accuracy"], "reg": ["mae"]},
+    )
+    x, y = data()
+    targets = {"cls": y, "reg": x[:, :1]}
+    model.fit(x, targets, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        compiled = json.loads(archive.read("config.json"))["compile_config"]
+    assert compiled["loss"][0] == "categorical_crossentropy"
+    assert compiled["loss"][1]["class_name"] == "Huber"
+    assert compiled["loss_weights"] == [1.0, 0.25]
+    assert compiled["metrics"] == [["accuracy"], ["mae"]]
+    loaded = axon.models.load_model(tmp_path / "m.keras")
+    expected = model.evaluate(x, targets, verbose=0, return_dict=True)
+    assert loaded.evaluate(x, targets, verbose=0, return_dict=True) == expected

@@ -35,11 +35,11 @@ PERIPHERY = {
 # schedules, and the shared arguments that estimate left out: clipping, decoupled
 # weight decay with exclusions, each weight's place in the vector, the learning rate
 # as a float, a schedule or a callable).
-# Raised by 1,500 for Keras 3's file format (models/keras_format.py,
+# Raised by 1,550 for Keras 3's file format (models/keras_format.py,
 # keras_weights.py, keras_layers.py, keras_compile.py: the archive, its HDF5
 # layout, one translation table per kind of object, Sequential and functional
 # configs, the checks that keep loading free of code; every layer, activation,
-# optimizer, schedule, loss and metric on main).
+# optimizer, schedule, loss and metric on main; several outputs' compile settings).
 # Raised by 1,400 for issue 8's losses and regularizers (+1,386):
 # fifteen Keras losses, each with its per-sample values, gradient and reductions
 # (five modules), four regularizers and the model's penalty hook.
@@ -52,7 +52,7 @@ PERIPHERY = {
 # Raised by 520 for issue 8 item 9's data (+~510: sample and class weights in
 # models/weights.py, generators, PyDataset and the validation set-up in
 # models/datasets.py, Ctrl-C handling moved out of the trainer).
-CORE_BUDGET = 10_650 + 1_500 + 1_400 + 1_460 + 400 + 520
+CORE_BUDGET = 10_650 + 1_550 + 1_400 + 1_460 + 400 + 520
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

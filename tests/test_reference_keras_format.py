@@ -503,3 +503,23 @@ def test_regularizers_both_ways(tmp_path: Path) -> None:
         expected,
         1e-5,
     )
+
+
+def test_several_outputs_compile_both_ways(tmp_path: Path) -> None:
+    reference = graph(keras, outputs=2)
+    reference.compile(
+        "adam",
+        loss=["categorical_crossentropy", "mse"],
+        loss_weights=[1.0, 0.5],
+        metrics=[["accuracy"], ["mae"]],
+    )
+    targets = [Y, XB[:, :1]]
+    reference.fit([XA, XB], targets, epochs=1, verbose=0)
+    reference.save(tmp_path / "k.keras")
+    expected = reference.evaluate([XA, XB], targets, verbose=0)
+    model = axon.models.load_model(tmp_path / "k.keras")
+    got = model.evaluate({"a": XA, "b": XB}, targets, verbose=0)
+    close(got[0], expected[0], 1e-5)  # sum of the weighted losses
+    model.save(tmp_path / "a.keras")
+    again = keras.models.load_model(tmp_path / "a.keras")
+    close(again.evaluate([XA, XB], targets, verbose=0)[0], expected[0], 1e-5)

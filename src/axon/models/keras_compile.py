@@ -172,10 +172,6 @@ def _component(
 
 def loss_from_keras(value: Any, where: str) -> losses.Loss:
     """A Keras loss (a name, a function or an object dict) as an axon loss."""
-    if isinstance(value, list) or (
-        isinstance(value, dict) and "class_name" not in value
-    ):
-        raise ValueError(f"{where}: axon models have one output and one loss")
     found = _component(value, losses.LOSSES, "loss", where)
     if isinstance(found, str):
         return losses.get(found)
@@ -193,31 +189,61 @@ def metric_from_keras(value: Any, where: str) -> Any:
     return cls(**arguments)
 
 
+def _per_output(value: Any, where: str, read: Callable[[Any, str], Any]) -> Any:
+    """One setting, or one per output: a list in the outputs' order or a dict by name.
+
+    A dict that is a Keras object (it has a ``class_name``) is one setting.
+    """
+    if isinstance(value, list):
+        return [read(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {str(k): read(v, f"{where}[{k!r}]") for k, v in value.items()}
+    return read(value, where)
+
+
+def _loss_or_none(value: Any, where: str) -> Any:
+    return None if value is None else loss_from_keras(value, where)
+
+
+def _weight(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: expected a number. Received: {value!r}")
+    return float(value)
+
+
+def _metrics(value: Any, where: str) -> Any:
+    if isinstance(value, list) and any(isinstance(m, list) for m in value):
+        return _per_output(value, where, _metrics)  # a list per output
+    if isinstance(value, dict) and "class_name" not in value:
+        return _per_output(value, where, _metrics)
+    if not isinstance(value, list):
+        value = [value]
+    return [metric_from_keras(m, f"{where}[{i}]") for i, m in enumerate(value)]
+
+
 def compile_from_keras(config: Any, where: str) -> dict[str, Any]:
-    """Keras's ``compile_config`` as the keyword arguments of axon's ``compile``."""
+    """Keras's ``compile_config`` as the keyword arguments of axon's ``compile``.
+
+    A model with several outputs takes a loss, loss weights and metrics per output,
+    as Keras writes them (lists in the outputs' order, or dicts by output name).
+    """
     if not isinstance(config, dict):
         raise ValueError(f"{where}: expected a dict. Received: {type(config).__name__}")
+    known = ("optimizer", "loss", "metrics", "loss_weights", *_IGNORED)
     for key, value in config.items():
-        if key in ("optimizer", "loss", "metrics") or key in _IGNORED:
-            continue
-        if value not in (None, [], {}):
+        if key not in known and value not in (None, [], {}):
             raise ValueError(f"{where}: axon cannot apply {key}. Received: {value!r}")
-    raw_metrics = config.get("metrics") or []
-    if not isinstance(raw_metrics, list):
-        raise ValueError(
-            f"{where}.metrics: axon models have one output; expected a list. "
-            f"Received: {type(raw_metrics).__name__}"
-        )
-    return {
+    arguments = {
         "optimizer": optimizer_from_keras(
             config.get("optimizer", "rmsprop"), f"{where}.optimizer"
         ),
-        "loss": loss_from_keras(config.get("loss"), f"{where}.loss"),
-        "metrics": [
-            metric_from_keras(m, f"{where}.metrics[{i}]")
-            for i, m in enumerate(raw_metrics)
-        ],
+        "loss": _per_output(config.get("loss"), f"{where}.loss", _loss_or_none),
+        "metrics": _metrics(config.get("metrics") or [], f"{where}.metrics"),
     }
+    if config.get("loss_weights") is not None:
+        where = f"{where}.loss_weights"
+        arguments["loss_weights"] = _per_output(config["loss_weights"], where, _weight)
+    return arguments
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -243,19 +269,35 @@ def compile_to_keras(model: Any) -> dict[str, Any]:
         optimizer_config["learning_rate"] = keras_object(
             module, rate["class_name"], rate["config"]
         )
-    loss: Any = losses.serialize(model.loss)
-    if isinstance(loss, dict):
-        loss = keras_object("keras.losses", loss["class_name"], loss["config"])
+    loss_weights, metric_ids = None, [_metrics_to_keras(model._metric_ids)]
+    if getattr(model, "_many_outputs", False):  # axon.models.outputs.OutputLosses
+        settings = model.loss.get_config()
+        loss: Any = [_loss_to_keras(entry) for entry in settings["loss"]]
+        loss_weights = settings["loss_weights"]
+        metric_ids = [_metrics_to_keras(ids) for ids in model._output_metric_ids]
+    else:
+        loss = _loss_to_keras(losses.serialize(model.loss))
     return {
         "optimizer": keras_object("keras.optimizers", class_name, optimizer_config),
         "loss": loss,
-        "loss_weights": None,
-        "metrics": [_metric_to_keras(m) for m in model._metric_ids] or None,
+        "loss_weights": loss_weights,
+        "metrics": metric_ids if len(metric_ids) > 1 else (metric_ids[0] or None),
         "weighted_metrics": None,
         "run_eagerly": False,
         "steps_per_execution": 1,
         "jit_compile": False,
     }
+
+
+def _loss_to_keras(loss: Any) -> Any:
+    """A serialized axon loss (a name or ``{"class_name", "config"}``), or None."""
+    if isinstance(loss, dict):
+        return keras_object("keras.losses", loss["class_name"], loss["config"])
+    return loss
+
+
+def _metrics_to_keras(ids: list[Any]) -> list[Any]:
+    return [_metric_to_keras(m) for m in ids]
 
 
 def _metric_to_keras(metric: Any) -> Any:

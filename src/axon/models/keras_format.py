@@ -406,9 +406,15 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
             weights.set_layer_weights(model)
             settings = document.get("compile_config")
             if compile and settings:
-                model.compile(
-                    **keras_compile.compile_from_keras(settings, "compile_config")
-                )
+                arguments = keras_compile.compile_from_keras(settings, "compile_config")
+                if "loss_weights" in arguments and not getattr(
+                    model, "_many_outputs", 0
+                ):
+                    raise ValueError(
+                        "compile_config: loss_weights weigh the losses of several "
+                        f"outputs; this model has one. Received: {arguments['loss_weights']}"
+                    )
+                model.compile(**arguments)
                 weights.optimizer_state(model)
     except (ValueError, TypeError) as error:
         raise _refused(path, error) from None
