@@ -281,7 +281,7 @@ def _on_cluster(
             except Exception as error:  # e.g. KilledWorker: it died too often
                 trial = Trial(point, seed, {}, {}, 0.0, [], _error(error), index)
             finished(trial)
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, or a report that failed: stop what is pending
         client.cancel(list(pending))
         raise
     finally:
