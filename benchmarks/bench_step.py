@@ -25,15 +25,22 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def axon_step(x: np.ndarray, y: np.ndarray, repeats: int) -> float:
-    model = axon.Sequential(
-        [
-            axon.layers.Input((4,)),
-            axon.layers.Dense(8, activation="relu"),
-            axon.layers.Dense(8, activation="relu"),
-            axon.layers.Dense(3, activation="softmax"),
-        ]
-    )
+def axon_step(
+    x: np.ndarray, y: np.ndarray, repeats: int, functional: bool = False
+) -> float:
+    dense = [
+        axon.layers.Dense(8, activation="relu"),
+        axon.layers.Dense(8, activation="relu"),
+        axon.layers.Dense(3, activation="softmax"),
+    ]
+    if functional:  # the same network as a graph: axon.Model(inputs, outputs)
+        inputs = axon.Input((4,))
+        out = inputs
+        for layer in dense:
+            out = layer(out)
+        model: axon.Model = axon.Model(inputs, out)
+    else:
+        model = axon.Sequential([axon.layers.Input((4,)), *dense])
     model.compile(optimizer=axon.optimizers.Adam(), loss="categorical_crossentropy")
     epochs = 5
     seconds = median_time(
@@ -148,6 +155,7 @@ def run(repeats: int) -> list[dict[str, object]]:
     x, y = data()
     results = {
         "axon": axon_step(x, y, repeats),
+        "axon, functional Model (same network)": axon_step(x, y, repeats, True),
         "numpy loop (hand-written)": numpy_step(x, y, repeats),
         "pytorch eager": torch_step(x, y, repeats, fused=False),
         "pytorch eager, fused Adam": torch_step(x, y, repeats, fused=True),

@@ -26,6 +26,30 @@ def median_time(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
+# Threads for BLAS and PyTorch: 0 is every core (the default); run_all --threads sets it.
+THREADS = [0]
+
+
+def interleaved(
+    fns: dict[str, Callable[[], Any]], repeats: int, warmup: int = 1
+) -> dict[str, float]:
+    """Median wall time of each function, the runs taking turns.
+
+    On a shared machine the load drifts over seconds: alternating the functions
+    makes the drift hit them alike, so their ratio holds better than their times.
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def peer(name: str) -> Any | None:
     """Import a peer framework, or print why it is skipped and return None."""
     if name == "keras":
@@ -36,7 +60,7 @@ def peer(name: str) -> Any | None:
         print(f"  (skipping {name}: {error}; pip install -e '.[bench]')")
         return None
     if name == "torch":
-        module.set_num_threads(os.cpu_count() or 1)
+        module.set_num_threads(THREADS[0] or os.cpu_count() or 1)
     return module
 
 

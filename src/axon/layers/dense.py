@@ -11,6 +11,11 @@ from axon.activations import Activation
 from axon.config import Array
 from axon.layers.base import LAYERS, Layer
 
+# np.dot without its __array_function__ dispatch, which is a Python call of its own:
+# every operand here is a plain ndarray. 0.35 instead of 0.53 us a call, and eleven
+# calls in a step of a three-layer network (measured in CPU time, 2-core machine).
+_dot = getattr(np.dot, "_implementation", np.dot)
+
 
 @LAYERS.decorator("Dense")
 class Dense(Layer):
@@ -101,31 +106,57 @@ class Dense(Layer):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         kernel = self.params["kernel"]
-        shape = (len(x), self.units)
         self.x = x  # (n, d_in)
-        z = np.dot(x, kernel, out=self.buffer("z", shape, kernel.dtype))  # (n, units)
+        # this batch size's arrays, in one look-up (kept beside the named buffers)
+        work: Any = self._buffers.get(len(x))  # type: ignore[call-overload]
+        if work is None or work[0].dtype != kernel.dtype:
+            work = self._work_arrays(len(x), kernel.dtype)
+        self._work = work
+        z = _dot(x, kernel, out=work[0])  # (n, units)
         if self.use_bias:
             z += self.params["bias"]
         self.logits = z
-        if self.activation.name == "linear":
+        if work[1] is None:  # linear
             self.y = z
         else:
-            self.y = self.activation.forward(
-                z, out=self.buffer("y", shape, kernel.dtype)
-            )
+            self.y = self.activation.forward(z, out=work[1])
         if self.activity_regularizer is not None:
             self.activity_loss = regularizers.activity_penalty(
                 self.activity_regularizer, self.y
             )
         return self.y
 
+    def _work_arrays(self, n: int, dtype: Any) -> list[Any]:
+        """``[z, y, f' scratch, dL/dx, ones(n)]`` for batches of ``n`` rows.
+
+        Kept in ``self._buffers`` under the key ``n``, so that a step finds them with
+        one dictionary look-up instead of five ``buffer`` calls (a tenth of a small
+        network's Python calls per step; a graph's shared layer swaps ``_buffers``
+        and so gets its own). The backward pass's arrays are made on first use.
+        """
+        shape = (n, self.units)
+        linear = self.activation.name == "linear"
+        work = [
+            self.buffer("z", shape, dtype),
+            None if linear else self.buffer("y", shape, dtype),
+            None,  # f' scratch
+            None,  # dL/dx
+            config.ones((n,), dtype),
+        ]
+        self._buffers[n] = work  # type: ignore[index,assignment]
+        return work
+
     def backward(self, grad_output: Array) -> Array | None:
         if self.activity_regularizer is not None:  # dL/dy gains d(penalty)/dy
             grad_output = grad_output + regularizers.activity_gradient(
                 self.activity_regularizer, self.y
             )
-        work = self.buffer("work", self.y.shape, self.y.dtype)
-        grad_logits = self.activation.backward(self.logits, self.y, grad_output, work)
+        work = self._work
+        if work[2] is None:
+            work[2] = self.buffer("work", self.y.shape, self.y.dtype)
+        grad_logits = self.activation.backward(
+            self.logits, self.y, grad_output, work[2]
+        )
         return self._backward_from_z(grad_logits)
 
     def backward_from_logits(self, grad_logits: Array) -> Array | None:
@@ -138,16 +169,17 @@ class Dense(Layer):
         return self._backward_from_z(grad_logits)
 
     def _backward_from_z(self, grad_logits: Array) -> Array | None:
-        # np.dot rather than matmul: the same BLAS call with less dispatch around it.
-        np.dot(self.x.T, grad_logits, out=self.grads["kernel"])  # (d_in, units)
+        # dot rather than matmul: the same BLAS call with less dispatch around it.
+        _dot(self.x.T, grad_logits, out=self.grads["kernel"])  # (d_in, units)
+        work = self._work
         if self.use_bias:  # column sums, as the product ones(n) @ dL/dz
-            ones_n = config.ones((len(grad_logits),), grad_logits.dtype)
-            np.dot(ones_n, grad_logits, out=self.grads["bias"])  # (units,)
+            _dot(work[4], grad_logits, out=self.grads["bias"])  # (units,)
         if not self.needs_input_gradient:
             return None
         kernel = self.params["kernel"]
-        grad_input = self.buffer("grad_input", self.x.shape, kernel.dtype)
-        return np.dot(grad_logits, kernel.T, out=grad_input)  # (n, d_in)
+        if work[3] is None:
+            work[3] = self.buffer("grad_input", self.x.shape, kernel.dtype)
+        return _dot(grad_logits, kernel.T, out=work[3])  # (n, d_in)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -54,12 +54,29 @@ class Dropout(Layer):
             self.mask = None
             return x
         # The mask as 0.0 / (1 / (1 - rate)) floats in a reused buffer: four calls.
-        mask = self.buffer("mask", x.shape, x.dtype)
+        # Arrays and constants come from one look-up keyed by the batch's shape
+        # (four Python calls a step fewer than asking buffer() and constant()).
+        work: Any = self._buffers.get(x.shape)
+        if work is None or work[0].dtype != x.dtype or work[4] != self.rate:
+            work = self._work_arrays(x.shape, x.dtype)
+        mask, y, rate, keep = work[:4]
         self.rng.random(out=mask, dtype=x.dtype)
-        np.greater_equal(mask, config.constant(self.rate, x.dtype), out=mask)
-        mask *= config.constant(1.0 / (1.0 - self.rate), x.dtype)
+        np.greater_equal(mask, rate, out=mask)
+        mask *= keep
         self.mask = mask
-        return np.multiply(x, mask, out=self.buffer("y", x.shape, x.dtype))
+        return np.multiply(x, mask, out=y)
+
+    def _work_arrays(self, shape: tuple[int, ...], dtype: Any) -> list[Any]:
+        """``[mask, y, rate, 1 / (1 - rate), the rate they were made for]``."""
+        work: list[Any] = [
+            self.buffer("mask", shape, dtype),
+            self.buffer("y", shape, dtype),
+            config.constant(self.rate, dtype),
+            config.constant(1.0 / (1.0 - self.rate), dtype),
+            self.rate,
+        ]
+        self._buffers[shape] = work  # type: ignore[index,assignment]
+        return work
 
     def backward(self, grad_output: Array) -> Array | None:
         if self.mask is None:

@@ -112,6 +112,21 @@ def as_inputs(x: Any, n_features: int | None = None, name: str = "x") -> Array:
     return _cast_finite(array, name)
 
 
+def _all_finite(array: Array) -> bool:
+    """Whether every value is finite, by one sum where it can.
+
+    NaN and infinities carry through a sum, so a finite sum proves them absent; a
+    sum that overflows is checked value by value. One pass and no temporary, where
+    ``isfinite(a).all()`` writes a boolean array as large as a quarter of the data:
+    a 100,000 x 784 ``predict`` spent 5% of its time there.
+    """
+    if array.size < 4096:  # small: two calls beat the sum's own overhead
+        return bool(np.isfinite(array).all())
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(array, axis=None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(array).all())
+
+
 def _cast_finite(array: Array, name: str) -> Array:
     """Cast to the float type (copying only if needed), then insist on finite values.
 
@@ -123,7 +138,7 @@ def _cast_finite(array: Array, name: str) -> Array:
     else:
         with np.errstate(over="ignore", invalid="ignore"):
             cast = np.ascontiguousarray(array, dtype=dtype)
-    if not np.isfinite(cast).all():
+    if not _all_finite(cast):
         if np.isfinite(array.astype(np.float64, copy=False)).all():
             raise ValueError(
                 f"Expected {name} within the range of {config.floatx()}. Received: values "

@@ -53,12 +53,18 @@ class Adam(Optimizer):
         self.epsilon = check_positive(epsilon, "epsilon")
         self.amsgrad = bool(amsgrad)
         self.slot_names = ("m", "v", "velocity_hat") if self.amsgrad else ("m", "v")
+        self._settings: tuple[Any, ...] = ()
+        self._constants: tuple[Array, ...] = ()
 
     def update(self, params: Array, grads: Array, lr: float) -> None:
         t = self.iterations
         m, v, dtype = self.slots["m"], self.slots["v"], params.dtype
         tmp = self._work[0]
-        b1, b2 = constant(self.beta_1, dtype), constant(self.beta_2, dtype)
+        settings = (self.beta_1, self.beta_2, self.epsilon, dtype)
+        if settings != self._settings:  # three constant() calls a step saved
+            self._settings = settings
+            self._constants = tuple(constant(c, dtype) for c in settings[:3])
+        b1, b2, epsilon = self._constants
         # m = b1 (m - g) + g and v = b2 (v - g^2) + g^2, axon's arithmetic since its
         # first Adam, kept so that saved runs go on bit for bit. Keras writes
         # m += (g - m)(1 - b1), as the newer optimizers here do, which keeps more
@@ -76,7 +82,7 @@ class Adam(Optimizer):
             )
         alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         np.sqrt(v, out=tmp)
-        tmp += constant(self.epsilon, dtype)
+        tmp += epsilon
         np.divide(m, tmp, out=tmp)
         tmp *= np.asarray(alpha, dtype=dtype)
         params -= tmp
