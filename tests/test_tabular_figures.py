@@ -168,6 +168,11 @@ def test_importance_bars_in_order_noise_in_grey() -> None:
         "drop larger than its spread",
         "within its spread of zero: noise",
     ]
+    ax = figures.importance(result, top=2).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["signal", "colour"]
+    assert ax.get_title().startswith(
+        "Which columns matter (permutation importance): the 2 most important of 3\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +272,11 @@ def test_the_reports_numbers_are_history_jsons(tmp_path: Path, task: str) -> Non
     found = record["importance"]
     heading = "Which columns matter: permutation importance on the test rows"
     assert cells(page, heading) == [
-        [c["column"], f"{c['mean']:.4f}", f"{c['std']:.4f}"] for c in found["columns"]
+        [
+            c["column"],
+            *(f"{c[k]:.4f}".replace("-0.0000", "0.0000") for k in ["mean", "std"]),
+        ]
+        for c in found["columns"]
     ]
     if task != "regression":
         per_class = record["test"]["per_class"]

@@ -171,6 +171,8 @@ def test_the_reports_result_is_computed_once(binary: TabularModel) -> None:
         f"{first['columns'][0]['mean']:.4f}",
         f"{first['columns'][0]['std']:.4f}",
     ]
+    tiny = {**first, "columns": [{"column": "x", "mean": -4e-5, "std": 1e-5}]}
+    assert importance.rows_of(tiny) == [["x", "0.0000", "0.0000"]]
 
 
 def test_no_rows_or_bad_arguments_are_named(binary: TabularModel) -> None:

@@ -231,6 +231,7 @@ def importance(
     result: Mapping[str, Any],
     ax: Any = None,
     title: str = "Which columns matter (permutation importance)",
+    top: int = 30,
 ) -> Any:
     """One bar per column: the mean drop in the score when it is shuffled.
 
@@ -240,9 +241,10 @@ def importance(
     could tell apart).
 
     ``result`` is what :func:`axon.tabular.importance.permutation_importance`
-    returns.
+    returns. Only the ``top`` most important columns are drawn (the title says so
+    when there are more; the report's table lists every one).
     """
-    columns = list(result["columns"])
+    columns = list(result["columns"])[:top]
     names = [c["column"] for c in columns]
     means = np.array([c["mean"] for c in columns], dtype=np.float64)
     spread = np.array([c["std"] for c in columns], dtype=np.float64)
@@ -270,6 +272,8 @@ def importance(
     rows = f"{result['rows']:,}"
     if result["rows"] != result["of_rows"]:
         rows += f" of {result['of_rows']:,}"
+    if len(result["columns"]) > top:
+        title += f": the {top} most important of {len(result['columns'])}"
     ax.set_title(
         f"{title}\n{rows} test rows, {result['repeats']} shuffles each; "
         f"{result['score']} as they are: {result['baseline']:.4f}"

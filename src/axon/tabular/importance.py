@@ -166,11 +166,23 @@ def of_test_rows(model: Any) -> dict[str, Any] | None:
     return _CACHE[model]
 
 
+def four(value: float) -> str:
+    """``value`` to four places, the way the report's table shows it.
+
+    A drop too small to show reads ``0.0000``, not ``-0.0000``.
+
+    Examples
+    --------
+    >>> four(-0.00003), four(-0.0123), four(0.5)
+    ('0.0000', '-0.0123', '0.5000')
+    """
+    text = f"{value:.4f}"
+    return text[1:] if text == "-0.0000" else text
+
+
 def rows_of(result: dict[str, Any]) -> list[list[str]]:
     """The report's table: one row per column, most important first."""
-    return [
-        [c["column"], f"{c['mean']:.4f}", f"{c['std']:.4f}"] for c in result["columns"]
-    ]
+    return [[c["column"], four(c["mean"]), four(c["std"])] for c in result["columns"]]
 
 
 def header_of(result: dict[str, Any]) -> list[str]:
