@@ -39,9 +39,11 @@ def test_a_healthy_run_has_no_findings() -> None:
         [
             axon.layers.Dense(16, activation="relu", kernel_initializer="he_normal"),
             axon.layers.Dense(2, activation="softmax"),
-        ]
+        ],
+        epochs=40,  # to convergence: five epochs would still be improving
     )
     assert diagnose(history, monitor) == []
+    assert diagnose(history) == []  # the monitor's record is in the History too
 
 
 def test_dying_relu_is_named_with_the_layer() -> None:
@@ -82,7 +84,7 @@ def test_vanishing_gradients_in_a_deep_sigmoid_stack() -> None:
             {"loss": [1.0, 0.5, 0.3, 0.2, 0.1], "val_loss": [1.0, 0.6, 0.7, 0.9, 1.2]},
             ["Overfitting"],
         ),
-        ({"loss": [1.0, 0.99, 0.98, 0.97, 0.96]}, ["Slow convergence"]),
+        ({"loss": [1.0, 0.99, 0.98, 0.97, 0.96]}, ["Learning rate too small"]),
         (
             {
                 "loss": [1.0, 0.5, 0.3, 0.2, 0.1],
@@ -149,3 +151,100 @@ def test_the_monitor_records_the_dropout_rates_the_model_has() -> None:
         epochs=1,
     )
     assert monitor.dropout_rates == [pytest.approx(0.3)]
+
+
+def run_with(
+    logs: dict[str, list[float]], record: dict[str, object], best: int | None = None
+) -> axon.callbacks.History:
+    """A History as fit returns it, with a monitor's record (only what a rule reads)."""
+    history = axon.callbacks.History()
+    history.history = logs
+    history.best_epoch = best
+    history.monitor = record
+    return history
+
+
+def layers(update: float, epochs: int) -> list[dict[str, object]]:
+    return [
+        {
+            "name": f"dense_{i}",
+            "activation": "relu",
+            "gradient_rms": [0.01] * epochs,
+            "update_ratio": [update] * epochs,
+            "largest_update": [update] * epochs,
+        }
+        for i in range(2)
+    ]
+
+
+CLASSES = {"train_counts": [40, 40, 40], "validation_rows": 30}
+MODEL = {
+    "loss": "categorical_crossentropy",
+    "output_activation": "softmax",
+    "outputs": 3,
+    "hidden_units": [16],
+    "dropout": [],
+}
+
+
+def test_a_swinging_loss_is_a_large_learning_rate_only_with_large_steps() -> None:
+    swinging = [1.1, 0.7, 0.4, 0.66, 0.45, 1.24, 0.25, 0.08, 0.5, 0.67, 0.25, 0.11]
+    record = {"model": MODEL, "data": CLASSES, "layers": layers(0.7, 12)}
+    (finding,) = diagnose(run_with({"loss": swinging}, record))
+    assert finding.kind == "lr_too_large" and "oscillates" in finding.evidence
+    assert "0.7 of their size" in finding.evidence
+    # the same curve with steps of the usual size: the noise of a small loss
+    record["layers"] = layers(0.07, 12)
+    assert "lr_too_large" not in [
+        f.kind for f in diagnose(run_with({"loss": swinging}, record))
+    ]
+
+
+def test_still_falling_is_too_few_epochs_or_a_small_learning_rate_by_the_steps() -> (
+    None
+):
+    falling = [1.1, 0.9, 0.75, 0.62, 0.52, 0.44, 0.37, 0.31]
+    logs = {"loss": falling, "val_loss": [v * 1.05 for v in falling]}
+    record = {"model": MODEL, "data": CLASSES, "layers": layers(3e-3, 8)}
+    assert titles(diagnose(run_with(logs, record))) == ["Too few epochs"]
+    record["layers"] = layers(1e-4, 8)
+    (finding,) = diagnose(run_with(logs, record))
+    assert finding.title == "Learning rate too small"
+    assert "slow convergence" in finding.evidence
+    # stopped by EarlyStopping: it was not the epochs that ran out
+    stopped = {**record, "layers": layers(3e-3, 8), "stopped_early": True}
+    assert diagnose(run_with(logs, stopped, best=7)) == []
+
+
+def test_an_accuracy_gap_must_be_large_and_beyond_the_validation_noise() -> None:
+    logs = {
+        "loss": [1.0, 0.5, 0.3, 0.2, 0.1, 0.05],
+        "val_loss": [1.0, 0.6, 0.5, 0.6, 0.7, 0.8],
+        "accuracy": [0.5, 0.8, 0.9, 0.95, 0.99, 1.0],
+    }
+
+    def found(val_accuracy: float, rows: int) -> list[str]:
+        record = {"model": MODEL, "data": {**CLASSES, "validation_rows": rows}}
+        history = {**logs, "val_accuracy": [0.5, 0.7, 0.8, 0.8, 0.8, val_accuracy]}
+        return titles(diagnose(run_with(history, record)))
+
+    assert found(0.75, rows=300) == ["Overfitting"]  # 25 points on 300 rows
+    assert found(0.9, rows=300) == []  # 10 points: not a gap that matters
+    assert found(0.8, rows=12) == []  # 20 points, but on 12 rows that is noise
+    assert found(0.75, rows=12) == []
+
+
+def test_majority_class_on_imbalanced_data_only() -> None:
+    logs = {
+        "loss": [0.6, 0.3, 0.2, 0.19, 0.19],
+        "accuracy": [0.9, 0.95, 0.95, 0.95, 0.95],
+    }
+    record = {
+        "model": MODEL,
+        "data": {"train_counts": [950, 50]},
+        "predicted_top_share": [1.0, 1.0, 0.995, 1.0, 0.998],
+    }
+    (finding,) = diagnose(run_with(logs, record))
+    assert finding.kind == "majority_class" and "0.950" in finding.evidence
+    balanced = {**record, "data": {"train_counts": [500, 500]}}
+    assert diagnose(run_with(logs, balanced)) == []

@@ -56,7 +56,10 @@ PERIPHERY = {
 # in one look-up in Dense, BatchNormalization and Dropout, BatchNormalization's
 # folded inference, Sequential's unchecked predict_on_batch and its step without
 # the regularizer scan, the finite check by a sum, Adam's constants made once).
-CORE_BUDGET = 10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170
+# Raised by 160 for issue 11's checks at compile and fit (+154: models/checks.py,
+# the output activation against the loss and the targets the monitor reads, and
+# the trainer's one-line hook).
+CORE_BUDGET = 10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170 + 160
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 

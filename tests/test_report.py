@@ -75,10 +75,11 @@ def test_train_writes_every_file(run: Path) -> None:
         "confusion_matrix.png",
         "history.json",
         "history.png",
+        "inside_network.png",
         "model.axon",
         "report.html",
     ]
-    for png in ("history.png", "confusion_matrix.png"):
+    for png in ("history.png", "confusion_matrix.png", "inside_network.png"):
         assert mpimg.imread(run / png).shape[0] > 100
 
 
@@ -89,7 +90,7 @@ def test_report_is_valid_html_with_decodable_images(run: Path) -> None:
     parser.feed(page)
     parser.close()
     assert parser.stack == []
-    assert len(parser.images) == 2
+    assert len(parser.images) == 3  # history, confusion matrix, inside the network
     for src in parser.images:
         assert src.startswith("data:image/png;base64,")  # self-contained
         image = mpimg.imread(
@@ -103,6 +104,8 @@ def test_report_is_valid_html_with_decodable_images(run: Path) -> None:
         "Hyperparameters",
         "Model",
         "Training history",
+        "Inside the network",
+        "Inputs the first layer saw",
     ):
         assert heading in parser.headings
 

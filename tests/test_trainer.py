@@ -165,7 +165,8 @@ def test_accuracy_resolves_from_the_loss() -> None:
         "binary_crossentropy": axon.metrics.BinaryAccuracy,
     }
     for loss, kind in cases.items():
-        model = axon.Sequential([axon.layers.Dense(3, input_shape=(2,))])
+        output = "sigmoid" if loss == "binary_crossentropy" else "softmax"
+        model = axon.Sequential([axon.layers.Dense(3, output, input_shape=(2,))])
         model.compile(loss=loss, metrics=["accuracy"])
         assert (
             isinstance(model.metrics[0], kind) and model.metrics[0].name == "accuracy"

@@ -31,6 +31,7 @@ __all__ = [
     "decision_boundary",
     "heatmap",
     "history",
+    "inside_network",
     "loss_curve",
 ]
 
@@ -487,3 +488,14 @@ def heatmap(
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+def inside_network(source: Any) -> Any:
+    """What a ``TrainingMonitor`` saw inside the network, per layer and epoch.
+
+    The gradient's RMS, each step against the weights, the dead ReLU and the
+    saturated sigmoid/tanh units; ``source`` is the History of a ``fit`` that had the
+    monitor, the monitor, or its record (drawn by ``axon.diagnostics.figures``).
+    """
+    from axon.diagnostics.figures import inside_network as draw
+
+    return draw(source)

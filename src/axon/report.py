@@ -87,7 +87,7 @@ def render(
     figures : mapping
         Caption -> PNG bytes.
     notes : list of str, optional
-        Plain-language remarks (diagnostics) shown under the results.
+        Plain-language remarks (diagnostics), the page's first section.
     tables : mapping, optional
         Heading -> (header, rows) of further tables shown under the notes (a
         table run's task, scores per class and what was done to each column);
@@ -103,13 +103,12 @@ def render(
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        "<h2>Results</h2>",
-        _table(["data", *metric_names], result_rows),
     ]
-    if notes:
+    if notes:  # first: what went wrong is what a reader needs before the numbers
         parts.append("<h2>What to look at</h2><ul>")
         parts.extend(f"<li>{html.escape(note)}</li>" for note in notes)
         parts.append("</ul>")
+    parts += ["<h2>Results</h2>", _table(["data", *metric_names], result_rows)]
     for heading, (header, rows) in (tables or {}).items():
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         parts.append(_table(header, rows, _text_columns(rows)))

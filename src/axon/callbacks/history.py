@@ -18,6 +18,10 @@ class History(Callback):
         The epochs that ran, counted from 0.
     best_epoch : int or None
         The epoch whose weights an ``EarlyStopping(restore_best_weights=True)`` restored.
+    monitor : dict
+        What an ``axon.diagnostics.TrainingMonitor`` recorded inside the network (per
+        layer and epoch: gradients, step sizes, dead and saturated units; the inputs'
+        statistics); empty without one. Not in Keras.
     """
 
     def __init__(self) -> None:
@@ -25,6 +29,7 @@ class History(Callback):
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
         self.best_epoch: int | None = None
+        self.monitor: dict[str, Any] = {}
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.epoch = []
@@ -41,12 +46,13 @@ class History(Callback):
         params = {
             k: v for k, v in self.params.items() if isinstance(v, (int, float, str))
         }
-        return {
+        record = {
             "history": self.history,
             "epoch": self.epoch,
             "best_epoch": self.best_epoch,
             "params": params,
         }
+        return {**record, "monitor": self.monitor} if self.monitor else record
 
     def plot(self) -> Any:
         """Draw loss and metrics, training against validation (``axon.plot.history``)."""

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from axon.cli import evaluate, export, plot, predict, sweep, train
+from axon.cli import evaluate, export, lr_find, plot, predict, sweep, train
 from axon.cli.train import build_model, load_iris_split
 
 __all__ = ["build_model", "build_parser", "load_iris_split", "main"]
@@ -21,6 +21,7 @@ _COMMANDS = {
     "evaluate": evaluate,
     "export": export,
     "sweep": sweep,
+    "lr-find": lr_find,
     "plot": plot,
 }
 

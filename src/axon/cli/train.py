@@ -26,8 +26,10 @@ from axon.models.saving import atomic_write
 TABLE_OPTIONS = ("target", "task", "drop", "test_size", "class_weight")
 
 NOTHING_WRONG = (
-    "Nothing looks wrong: no divergence, overfitting, dead ReLUs or vanishing "
-    "gradients were detected."
+    "Nothing looks wrong: the learning rate, the epochs, the gradients, dead or "
+    "saturated units, overfitting and underfitting, Dropout, the batch size, the "
+    "inputs' scale, the output and the loss, the labels' order and the classes' "
+    "balance were all checked."
 )
 
 
@@ -343,12 +345,17 @@ def write_figures_and_report(
     test_data: tuple[Any, Any, list[str]],
     findings: list[str],
 ) -> list[Path]:
-    """Write history.png, confusion_matrix.png and report.html; return their paths."""
+    """Write history.png, confusion_matrix.png, inside_network.png and report.html.
+
+    Returns their paths. The report opens with the findings (or that nothing looks
+    wrong) and ends with what the monitor saw inside the network.
+    """
     plt = headless_pyplot()
     if plt is None:
         print("Skipped the figures and report: pip install 'axon[plot]' to get them")
         return []
     from axon import plot, report
+    from axon.diagnostics.figures import INPUT_HEADER, input_rows
     from axon.models.summary import summary_text
 
     x_test, y_test, class_names = test_data
@@ -358,12 +365,17 @@ def write_figures_and_report(
             model, x_test, y_test, class_names=class_names, title="Test data"
         ),
     }
+    paths = [output / "history.png", output / "confusion_matrix.png"]
+    if history.monitor:  # what the TrainingMonitor recorded, per layer and epoch
+        figures["Inside the network"] = plot.inside_network(history)
+        paths.append(output / "inside_network.png")
     pngs = {caption: report.figure_png(figure) for caption, figure in figures.items()}
     for figure in figures.values():
         plt.close(figure)
-    paths = [output / "history.png", output / "confusion_matrix.png"]
     for path, png in zip(paths, pngs.values(), strict=True):
         atomic_write(path, lambda f, data=png: f.write(data))
+    inputs = input_rows(history) if history.monitor else []
+    tables = {"Inputs the first layer saw": (INPUT_HEADER, inputs)} if inputs else None
     page = report.render(
         "axon train: Iris",
         summary_text(model),
@@ -371,6 +383,7 @@ def write_figures_and_report(
         results,
         pngs,
         notes=findings or [NOTHING_WRONG],
+        tables=tables,
     )
     report_path = output / "report.html"
     report.write(report_path, page)

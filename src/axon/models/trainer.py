@@ -19,7 +19,7 @@ from axon.callbacks.base import Callback
 from axon.config import Array
 from axon.losses import Loss
 from axon.metrics import Metric, MetricList
-from axon.models import data, datasets
+from axon.models import checks, data, datasets
 from axon.models import weights as weighting
 from axon.models.interrupt import deferred_interrupt
 from axon.optimizers import Optimizer
@@ -122,6 +122,7 @@ class Trainer(regularizers.Penalized):
         self._metric_ids = list(metrics or [])
         self.metrics = MetricList()
         self.compiled = True
+        checks.output_and_loss(self)  # warns now if built, else at the first fit
         if self.built:
             self._resolve_metrics()
 
@@ -216,7 +217,7 @@ class Trainer(regularizers.Penalized):
         if not self.metrics and self._metric_ids:
             self._resolve_metrics()
         y = self._as_targets(y, loss, names[1])
-        data.check_same_length(x, y, names)
+        checks.prepared(self, x, y, names)  # lengths, output vs loss, targets
         self._path = self._output_path()  # decided once per call, not per batch
         return x, y
 
