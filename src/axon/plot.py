@@ -489,6 +489,7 @@ def heatmap(
     fig.tight_layout()
     return fig
 
+
 def inside_network(source: Any) -> Any:
     """What a ``TrainingMonitor`` saw inside the network, per layer and epoch.
 
