@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import argparse
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-from common import median_time, peer, ratio_rows, torch_epoch
+from common import interleaved, peer, ratio_rows, torch_epoch
 
 import axon
 
 N, BATCH, STEPS_PER_EPOCH = 16 * 64, 16, 64
+COLUMNS = ["framework", "time", "axon / peer", "note"]
 
 
 def data() -> tuple[np.ndarray, np.ndarray]:
@@ -26,8 +29,8 @@ def data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def axon_step(
-    x: np.ndarray, y: np.ndarray, repeats: int, functional: bool = False
-) -> float:
+    x: np.ndarray, y: np.ndarray, functional: bool = False
+) -> Callable[[], Any]:
     dense = [
         axon.layers.Dense(8, activation="relu"),
         axon.layers.Dense(8, activation="relu"),
@@ -43,13 +46,72 @@ def axon_step(
         model = axon.Sequential([axon.layers.Input((4,)), *dense])
     model.compile(optimizer=axon.optimizers.Adam(), loss="categorical_crossentropy")
     epochs = 5
-    seconds = median_time(
-        lambda: model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0), repeats
+    return lambda: model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0)
+
+
+def axon_step_dataset(x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
+    """The same steps, the batches served by an ``axon.utils.PyDataset``."""
+
+    class Batches(axon.utils.PyDataset):
+        def __init__(self) -> None:
+            super().__init__()
+            self.order = np.arange(N)
+            self.rng = np.random.default_rng(1)
+
+        def __len__(self) -> int:
+            return STEPS_PER_EPOCH
+
+        def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+            rows = self.order[index * BATCH : (index + 1) * BATCH]
+            return x[rows], y[rows]
+
+        def on_epoch_end(self) -> None:
+            self.rng.shuffle(self.order)
+
+    model = axon.Sequential(
+        [
+            axon.layers.Input((4,)),
+            axon.layers.Dense(8, activation="relu"),
+            axon.layers.Dense(8, activation="relu"),
+            axon.layers.Dense(3, activation="softmax"),
+        ]
     )
-    return seconds / (epochs * STEPS_PER_EPOCH)
+    model.compile(optimizer=axon.optimizers.Adam(), loss="categorical_crossentropy")
+    batches, epochs = Batches(), 5
+    return lambda: model.fit(batches, epochs=epochs, verbose=0)
 
 
-def torch_step(x: np.ndarray, y: np.ndarray, repeats: int, fused: bool) -> float | None:
+def torch_step_loader(x: np.ndarray, y: np.ndarray) -> Callable[[], Any] | None:
+    """PyTorch's natural peer of a PyDataset: a DataLoader over a TensorDataset."""
+    torch = peer("torch")
+    if torch is None:
+        return None
+    net = torch.nn.Sequential(
+        torch.nn.Linear(4, 8),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, 8),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, 3),
+    )
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    data = torch.utils.data.TensorDataset(
+        torch.from_numpy(x), torch.from_numpy(y.argmax(1))
+    )
+    loader = torch.utils.data.DataLoader(data, batch_size=BATCH, shuffle=True)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    epochs = 5
+
+    def loop() -> None:
+        for _ in range(epochs):
+            for xb, yb in loader:
+                opt.zero_grad()
+                loss_fn(net(xb), yb).backward()
+                opt.step()
+
+    return loop
+
+
+def torch_step(x: np.ndarray, y: np.ndarray, fused: bool) -> Callable[[], Any] | None:
     torch = peer("torch")
     if torch is None:
         return None
@@ -71,10 +133,10 @@ def torch_step(x: np.ndarray, y: np.ndarray, repeats: int, fused: bool) -> float
         for _ in range(epochs):
             torch_epoch(torch, net, opt, loss_fn, xt, yt, BATCH)
 
-    return median_time(loop, repeats) / (epochs * STEPS_PER_EPOCH)
+    return loop
 
 
-def sklearn_step(x: np.ndarray, y: np.ndarray, repeats: int) -> float | None:
+def sklearn_step(x: np.ndarray, y: np.ndarray) -> Callable[[], Any] | None:
     sklearn = peer("sklearn")
     if sklearn is None:
         return None
@@ -99,10 +161,10 @@ def sklearn_step(x: np.ndarray, y: np.ndarray, repeats: int) -> float | None:
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.fit(x, y.argmax(1))
 
-    return median_time(fit, repeats) / (epochs * STEPS_PER_EPOCH)
+    return fit
 
 
-def numpy_step(x: np.ndarray, y: np.ndarray, repeats: int) -> float:
+def numpy_step(x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
     """The floor: a plain NumPy loop written for this one network, no framework."""
     rng = np.random.default_rng(0)
     sizes = [4, 8, 8, 3]
@@ -148,20 +210,37 @@ def numpy_step(x: np.ndarray, y: np.ndarray, repeats: int) -> float:
                     v_ += 0.001 * g * g
                     p_ -= a * m_ / (np.sqrt(v_) + 1e-7)
 
-    return median_time(loop, repeats) / (epochs * STEPS_PER_EPOCH)
+    return loop
 
 
 def run(repeats: int) -> list[dict[str, object]]:
     x, y = data()
-    results = {
-        "axon": axon_step(x, y, repeats),
-        "axon, functional Model (same network)": axon_step(x, y, repeats, True),
-        "numpy loop (hand-written)": numpy_step(x, y, repeats),
-        "pytorch eager": torch_step(x, y, repeats, fused=False),
-        "pytorch eager, fused Adam": torch_step(x, y, repeats, fused=True),
-        "scikit-learn MLPClassifier": sklearn_step(x, y, repeats),
+    makers = {
+        "axon": axon_step(x, y),
+        "axon, functional Model (same network)": axon_step(x, y, True),
+        "numpy loop (hand-written)": numpy_step(x, y),
+        "pytorch eager": torch_step(x, y, fused=False),
+        "pytorch eager, fused Adam": torch_step(x, y, fused=True),
+        "scikit-learn MLPClassifier": sklearn_step(x, y),
+        "axon, batches from a PyDataset": axon_step_dataset(x, y),
+        "pytorch eager, DataLoader": torch_step_loader(x, y),
     }
-    return ratio_rows(results)
+    # Every loop runs five epochs of 64 steps; they take turns, so that the
+    # machine's drift over a run hits them alike.
+    times = interleaved({k: f for k, f in makers.items() if f is not None}, repeats)
+    results = {
+        name: None if name not in times else times[name] / (5 * STEPS_PER_EPOCH)
+        for name in makers
+    }
+    rows = ratio_rows(results)
+    by_name = {row["framework"]: row["seconds"] for row in rows}
+    if "pytorch eager, DataLoader" in by_name:
+        ratio = (
+            by_name["axon, batches from a PyDataset"]
+            / by_name["pytorch eager, DataLoader"]
+        )
+        rows[-2]["note"] = f"PyDataset / PyTorch's DataLoader: {ratio:.3g}"
+    return rows
 
 
 if __name__ == "__main__":
@@ -170,4 +249,4 @@ if __name__ == "__main__":
     from common import table
 
     rows = run(parser.parse_args().repeats)
-    print(table(rows, ["framework", "time", "axon / peer"]))
+    print(table(rows, COLUMNS))

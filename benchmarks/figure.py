@@ -50,15 +50,16 @@ def draw(
     labels: list[str] = []
     values: list[float] = []
     kinds: list[str] = []
-    for title, rows, _ in results:
+    for title, rows, columns in results:
         for row in rows:
             ratio = row.get("axon / peer")
             if not isinstance(ratio, (int, float)) or ratio == 1:
                 continue  # no ratio, or axon's own reference row
-            label = f"{_short(title)}: {row['framework']}"
+            name = str(row.get("framework", row.get(columns[0], "")))
+            label = f"{_short(title)}: {name}"
             labels.append(label if len(label) <= 58 else label[:57] + "…")
             values.append(ratio)
-            kinds.append(_kind(str(row["framework"])))
+            kinds.append(_kind(name))
     height = 0.28 * len(labels) + 1.8
     fig, ax = plt.subplots(figsize=(9, height))
     positions = list(range(len(labels)))[::-1]

@@ -45,7 +45,7 @@ SECTIONS: list[tuple[str, str, int, int, list[str] | None]] = [
         "bench_step",
         15,
         5,
-        ["framework", "time", "axon / peer"],
+        None,
     ),
     (
         "The tutorial's model as a functional Model against Sequential, per step",
@@ -167,9 +167,6 @@ def main() -> None:
     text = report.getvalue()
     print(text)
     if args.write:
-        from figure import draw
-
-        draw(results, HERE / "speed.png", f"{today}, load {load_before[0]:.1f}")
         # Between the two markers: what follows the second (notes written by hand
         # about a section) stays.
         readme = HERE / "README.md"
@@ -177,6 +174,9 @@ def main() -> None:
         end = "<!-- end of results -->"
         tail = rest[rest.index(end) :] if end in rest else end + "\n"
         readme.write_text(f"{head}<!-- results -->\n\n{text}\n{tail}")
+        from figure import draw
+
+        draw(results, HERE / "speed.png", f"{today}, load {load_before[0]:.1f}")
 
 
 if __name__ == "__main__":
