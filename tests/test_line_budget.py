@@ -59,7 +59,10 @@ PERIPHERY = {
 # Raised by 160 for issue 11's checks at compile and fit (+154: models/checks.py,
 # the output activation against the loss and the targets the monitor reads, and
 # the trainer's one-line hook).
-CORE_BUDGET = 10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170 + 160
+# Raised by 600 for the session of 2026-11-26: issue 8's last gaps (weighted metrics,
+# weights for several outputs), issue 10's out-of-core data and issue 12's inference
+# paths. An allotment, cut to what they used before the session ends.
+CORE_BUDGET = 10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170 + 160 + 600
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 
