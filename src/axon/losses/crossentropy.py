@@ -62,8 +62,45 @@ def _through_rescaling(g: Array, q: Array, s: Array) -> Array:
     return (g - (g * q).sum(axis=-1, keepdims=True)) / s
 
 
+class _Smoothed(Loss):
+    """What the categorical and binary cross-entropies share.
+
+    Their arguments, and label smoothing ``y (1 - a) + a * share``, where ``share``
+    is ``1 / K`` for ``K`` classes and ``1 / 2`` for a binary output.
+    """
+
+    def __init__(
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name, reduction=reduction)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = check_probability(label_smoothing, "label_smoothing")
+        self.axis = check_last_axis(axis, type(self).__name__)
+
+    def share(self, y_true: Array) -> float:
+        raise NotImplementedError
+
+    def smooth(self, y_true: Array) -> Array:
+        """The targets after label smoothing (unchanged without it)."""
+        a = self.label_smoothing
+        return y_true * (1 - a) + a * self.share(y_true) if a else y_true
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
 @register("categorical_crossentropy")
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_Smoothed):
     """``L_i = -sum_k y_ik log p_ik`` with one-hot (or soft) targets.
 
     With ``label_smoothing = a`` the targets become ``y (1 - a) + a / K`` for ``K``
@@ -94,23 +131,8 @@ class CategoricalCrossentropy(Loss):
     target = "one_hot"
     pairs_with = "softmax"
 
-    def __init__(
-        self,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-    ) -> None:
-        super().__init__(name=name, reduction=reduction)
-        self.from_logits = bool(from_logits)
-        self.label_smoothing = check_probability(label_smoothing, "label_smoothing")
-        self.axis = check_last_axis(axis, type(self).__name__)
-
-    def smooth(self, y_true: Array) -> Array:
-        """The targets after label smoothing (unchanged without it)."""
-        a = self.label_smoothing
-        return y_true * (1 - a) + a / y_true.shape[-1] if a else y_true
+    def share(self, y_true: Array) -> float:
+        return 1 / y_true.shape[-1]
 
     def call(self, y_true: Array, y_pred: Array) -> Array:
         y = self.smooth(y_true)
@@ -146,14 +168,6 @@ class CategoricalCrossentropy(Loss):
         factor = self.scale(probs.size // probs.shape[-1], training=True)
         grad *= constant(factor, grad.dtype)
         return grad
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
 @register("sparse_categorical_crossentropy")
@@ -232,7 +246,7 @@ class SparseCategoricalCrossentropy(Loss):
 
 
 @register("binary_crossentropy", "bce", "BCE")
-class BinaryCrossentropy(Loss):
+class BinaryCrossentropy(_Smoothed):
     """``L_i = -mean_j (y_ij log p_ij + (1 - y_ij) log(1 - p_ij))`` over the outputs.
 
     With ``label_smoothing = a`` the targets become ``y (1 - a) + a / 2``. From logits
@@ -251,23 +265,8 @@ class BinaryCrossentropy(Loss):
     target = "value"
     pairs_with = "sigmoid"
 
-    def __init__(
-        self,
-        from_logits: bool = False,
-        label_smoothing: float = 0.0,
-        axis: int = -1,
-        reduction: str | None = "sum_over_batch_size",
-        name: str | None = None,
-    ) -> None:
-        super().__init__(name=name, reduction=reduction)
-        self.from_logits = bool(from_logits)
-        self.label_smoothing = check_probability(label_smoothing, "label_smoothing")
-        self.axis = check_last_axis(axis, type(self).__name__)
-
-    def smooth(self, y_true: Array) -> Array:
-        """The targets after label smoothing (unchanged without it)."""
-        a = self.label_smoothing
-        return y_true * (1 - a) + 0.5 * a if a else y_true
+    def share(self, y_true: Array) -> float:
+        return 0.5
 
     def call(self, y_true: Array, y_pred: Array) -> Array:
         y = self.smooth(y_true)
@@ -300,14 +299,6 @@ class BinaryCrossentropy(Loss):
         factor = self.scale(probs.size // d, training=True) / d
         grad *= constant(factor, grad.dtype)
         return grad
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
 
 def categorical_crossentropy(
