@@ -91,8 +91,26 @@ def check_finite(array: Array, name: str) -> None:
         )
 
 
+def _out_of_core(data: Any) -> bool:
+    """A memmap or a dask array (read a chunk at a time: :mod:`axon.models.chunked`).
+
+    A memmap's copy (``np.memmap`` by type, backed by no file: no ``base``) is not.
+    """
+    return (isinstance(data, np.memmap) and data.base is not None) or (
+        type(data).__module__.startswith("dask.array") and hasattr(data, "chunks")
+    )
+
+
 def as_inputs(x: Any, n_features: int | None = None, name: str = "x") -> Array:
-    """Return ``x`` as a 2-D float array of the model's float type (copied only if needed)."""
+    """Return ``x`` as a 2-D float array of the model's float type (copied only if needed).
+
+    A memmap or a dask array becomes :class:`axon.models.chunked.Rows`, read a chunk
+    at a time (an array when it fits one chunk).
+    """
+    if type(x) is not np.ndarray and _out_of_core(x):
+        from axon.models import chunked
+
+        return chunked.inputs(x, n_features, name)
     array = _to_array(x, name)
     if array.ndim != 2:
         hint = (
@@ -151,6 +169,10 @@ def _cast_finite(array: Array, name: str) -> Array:
 
 def as_targets(y: Any, loss: Loss, n_outputs: int, name: str = "y") -> Array:
     """Return ``y`` in the form ``loss`` needs, checking it fits the model's output."""
+    if type(y) is not np.ndarray and _out_of_core(y):
+        from axon.models import chunked
+
+        return chunked.targets(y, loss, n_outputs, name)
     array = _to_array(y, name)
     check_finite(array.astype(float, copy=False), name)
     if loss.target == "index":
@@ -230,6 +252,8 @@ def check_batch_size(batch_size: Any) -> int:
 
 def class_of(y: Array) -> Array:
     """Class index of each target row (argmax of one-hot, the value otherwise)."""
+    if not isinstance(y, np.ndarray):  # out-of-core rows, read chunk by chunk
+        return y.class_of()
     return (
         y.argmax(axis=1)
         if y.ndim == 2 and y.shape[1] > 1
@@ -255,17 +279,13 @@ def split_validation(
             f"validation_split={validation_split} leaves {split_at} training and "
             f"{len(x) - split_at} validation samples out of {len(x)}; both need at least one"
         )
-    x_train, x_val, y_train, y_val = (
-        x[:split_at],
-        x[split_at:],
-        y[:split_at],
-        y[split_at:],
-    )
+    x_train, x_val = _cut(x, split_at)
+    y_train, y_val = _cut(y, split_at)
     # A handful of rows may hold one class by chance; ten or more, while the training
     # rows hold several, is the mark of sorted data.
     if classification and len(y_val) >= 10:
-        val_classes = np.unique(class_of(y_val))
-        if len(val_classes) == 1 and len(np.unique(class_of(y_train))) > 1:
+        val_classes = _classes(y_val)
+        if len(val_classes) == 1 and len(_classes(y_train)) > 1:
             warnings.warn(
                 f"validation_split takes the last {len(x_val)} rows before shuffling, and "
                 f"they all belong to class {val_classes[0]}. Your data looks sorted: "
@@ -274,6 +294,18 @@ def split_validation(
                 stacklevel=3,
             )
     return x_train, y_train, x_val, y_val
+
+
+def _cut(values: Any, at: int) -> tuple[Any, Any]:
+    """Rows before and from ``at``: views of an array or of out-of-core rows."""
+    if isinstance(values, np.ndarray):
+        return values[:at], values[at:]
+    return values.part(0, at), values.part(at, len(values))
+
+
+def _classes(y: Any) -> Array:
+    """The distinct classes of ``y`` (out-of-core rows: chunk by chunk)."""
+    return np.unique(class_of(y)) if isinstance(y, np.ndarray) else y.classes()
 
 
 def batches(n: int, batch_size: int) -> Iterator[slice]:

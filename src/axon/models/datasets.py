@@ -296,6 +296,10 @@ def batcher(
 
     if stream is not None:
         return StreamBatcher(model, stream, class_weight, shuffle)
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray)):
+        from axon.models import chunked  # a memmap or a dask array, chunk by chunk
+
+        return chunked.Batcher(x, y, sw, batch_size, shuffle, model.rng)
     if sw is None:
         return data.Batcher(x, y, batch_size, shuffle, model.rng)
     return weighting.WeightedBatcher(x, y, sw, batch_size, shuffle, model.rng)

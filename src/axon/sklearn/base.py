@@ -15,12 +15,17 @@ from typing import Any
 import numpy as np
 from scipy import sparse, special
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from axon import config, optimizers
 from axon.callbacks import History
 from axon.config import Array
-from axon.models import Sequential
+from axon.models import Sequential, chunked
 from axon.sklearn import network, solvers
 from axon.sklearn.reporting import write_report
 from axon.sklearn.validation import (
@@ -94,16 +99,22 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
             self.warm_start or incremental
         )
         dtype = np.dtype(config.floatx())
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=dtype,
-            reset=first_pass,
-            y_numeric=not self._is_classifier,
-        )
+        if chunked.is_out_of_core(X):  # a memmap or dask array, a chunk at a time
+            X, y = self._out_of_core(X, first_pass), chunked.in_memory(y, "y")
+            numeric = None if self._is_classifier else "numeric"
+            y = check_array(y, ensure_2d=False, dtype=numeric, input_name="y")
+            check_consistent_length(X, y)
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=["csr", "csc"],
+                multi_output=True,
+                dtype=dtype,
+                reset=first_pass,
+                y_numeric=not self._is_classifier,
+            )
         if sparse.issparse(X):
             X = X.tocsr()  # rows are what batches take
         Y = self._encode(y, first_pass, incremental)
@@ -181,9 +192,21 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
             self.best_validation_score_ = None
 
     # -- predict -----------------------------------------------------------------------
+    def _out_of_core(self, X: Any, reset: bool) -> Any:
+        """``X`` as :class:`axon.models.chunked.Rows`, read a chunk at a time.
+
+        Its width is checked against what ``fit`` saw (set when ``reset``) on its
+        first row; its values chunk by chunk as they are read.
+        """
+        head = chunked.in_memory(X[:1], "X")
+        validate_data(self, head, dtype=config.floatx(), reset=reset)
+        return chunked.inputs(X, head.shape[1], "X")
+
     def _checked(self, X: Any, dense: bool = True) -> Any:
         """``X`` checked against what ``fit`` saw, in the float type (CSR if sparse)."""
         check_is_fitted(self)
+        if chunked.is_out_of_core(X):
+            return self._out_of_core(X, reset=False)
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=config.floatx(), reset=False
         )

@@ -201,3 +201,72 @@ class Batches:
         for start in range(0, n, size):
             rows = order[start : start + size]
             yield self._gather(rows, len(rows))
+
+
+def batches(
+    x: Any,
+    y: Array,
+    weights: Array | None,
+    batch_size: int,
+    shuffle: bool,
+    rng: np.random.Generator,
+) -> Any:
+    """:class:`Batches`, or axon's chunk-by-chunk batcher for out-of-core rows.
+
+    A memmap or a dask array ``x`` is read as :mod:`axon.models.chunked` reads it
+    for ``fit``; the batches come as the same ``(x, y, weights)`` triples.
+    """
+    if isinstance(x, np.ndarray) or sparse.issparse(x):
+        return Batches(x, y, weights, batch_size, shuffle, rng)
+    from axon.models import chunked
+
+    batcher = chunked.Batcher(x, y, weights, batch_size, shuffle, rng)
+
+    class Chunked:
+        def epoch(self) -> Iterator[tuple[Array, Array, Array | None]]:
+            for xb, yb in batcher.epoch():
+                yield xb, yb, batcher.weights
+
+    return Chunked()
+
+
+def whole_data(
+    step: Any, x: Any, y: Array, weights: Array | None, training: bool
+) -> Any:
+    """``() -> (J, dJ/dw in float64)`` over all rows, for L-BFGS.
+
+    Arrays in one step; out-of-core rows a chunk at a time, each chunk's objective
+    and gradient weighted by its share ``S_c / S`` of the rows (or of the weights),
+    which sums to the whole data's. BatchNormalization would see each chunk's
+    statistics instead of the data's, so it is refused there.
+    """
+    grads = step.model.gradients
+    if isinstance(x, np.ndarray):
+
+        def at_once() -> tuple[float, Array]:
+            loss = step(x, y, weights, training)
+            assert loss is not None  # weights summing to zero are refused before
+            return float(loss), grads.astype(np.float64)
+
+        return at_once
+    if training:
+        raise ValueError(
+            "Expected batch_norm=False with solver='lbfgs' on out-of-core X: "
+            "BatchNormalization would see each chunk's statistics, not the data's. "
+            "Received: batch_norm=True"
+        )
+    parts = x.ranges()
+    total = float(len(x) if weights is None else weights.sum())
+
+    def by_chunks() -> tuple[float, Array]:
+        loss, grad = 0.0, np.zeros(grads.shape, np.float64)
+        for a, b in parts:
+            w = None if weights is None else weights[a:b]
+            share = (b - a if w is None else float(w.sum())) / total
+            value = step(x.read(a, b), y[a:b], w, training)
+            if value is not None:  # None: the chunk's weights sum to zero
+                loss += value * share
+                grad += grads * share
+        return loss, grad
+
+    return by_chunks

@@ -64,6 +64,8 @@ def split(
     Classes are stratified whenever that is possible (every class twice, room for
     each on both sides); multi-label targets and regression are not.
     """
+    if not isinstance(X, np.ndarray) and not sparse.issparse(X):
+        return _split_last(estimator, X, Y, weights)
     stratify = None
     if estimator._is_classifier and estimator._label_type != "multilabel-indicator":
         labels = Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
@@ -89,6 +91,20 @@ def split(
     if weights is None:
         return parts[0], parts[2], None, (parts[1], parts[3], None)
     return parts[0], parts[2], parts[4], (parts[1], parts[3], parts[5])
+
+
+def _split_last(
+    estimator: Any, X: Any, Y: Array, weights: Array | None
+) -> tuple[Any, Array, Array | None, tuple[Any, Array, Array | None]]:
+    """Out-of-core rows: hold out the last ``validation_fraction`` of them.
+
+    As Keras's ``validation_split`` does: a row range, read a chunk at a time (a
+    random stratified draw would read every chunk for a few rows each).
+    """
+    n = X.shape[0]
+    at = n - int(np.ceil(estimator.validation_fraction * n))
+    w = (None, None) if weights is None else (weights[:at], weights[at:])
+    return X.part(0, at), Y[:at], w[0], (X.part(at, n), Y[at:], w[1])
 
 
 def _batch_size(estimator: Any, n: int) -> int:
@@ -130,7 +146,7 @@ def fit_stochastic(
         X, Y, weights, validation = split(est, X, Y, weights, rng)
     n = X.shape[0]
     batch_size = _batch_size(est, n)
-    batches = network.Batches(X, Y, weights, batch_size, est.shuffle, rng)
+    batches = network.batches(X, Y, weights, batch_size, est.shuffle, rng)
     user = CallbackList(est.callbacks or [])
     user.set_model(model)
     steps = -(-n // batch_size)
@@ -270,7 +286,7 @@ def fit_lbfgs(estimator: Any, X: Any, Y: Array, weights: Array | None) -> None:
     if sparse.issparse(X):
         X = X.toarray()
     model = est.model_
-    params, grads = model.parameters, model.gradients
+    params = model.parameters
     # The L2 term is added here, in float64 on SciPy's vector: fewer calls.
     step = Step(model, est.out_activation_, 0.0)
     decay = est.alpha / (X.shape[0] if weights is None else float(weights.sum()))
@@ -280,11 +296,11 @@ def fit_lbfgs(estimator: Any, X: Any, Y: Array, weights: Array | None) -> None:
     training = bool(est.batch_norm)
     iterations = [0]  # this fit's, for the verbose lines
 
+    whole = network.whole_data(step, X, Y, weights, training)
+
     def loss_and_gradient(w: Array) -> tuple[float, Array]:
         params[...] = w
-        loss = step(X, Y, weights, training)
-        assert loss is not None  # weights summing to zero are refused before
-        grad = grads.astype(np.float64)
+        loss, grad = whole()
         if decay:  # J += (alpha / 2S) ||W||^2, dJ/dW += (alpha / S) W
             kernels = np.multiply(w, mask)
             loss += 0.5 * decay * float(np.dot(kernels, w))
