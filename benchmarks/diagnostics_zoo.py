@@ -428,6 +428,11 @@ HEALTHY: dict[str, tuple[tuple[str, ...], Recipe]] = {
         ("wine",),
         lambda d, s: plan(d, hidden=(32,), epochs=150, batch_size=16),
     ),
+    # a small batch on a small table, healthy: batch_too_small must leave it alone
+    "wine, 32 relu, batch 4": (
+        ("wine",),
+        lambda d, s: plan(d, hidden=(32,), epochs=150, batch_size=4),
+    ),
     "breast cancer, Dropout 0.2, sigmoid": (
         ("breast_cancer",),
         lambda d, s: plan(d, hidden=(32, 16), dropout=0.2, epochs=150),

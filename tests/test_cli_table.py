@@ -75,6 +75,7 @@ def test_train_on_a_csv_prints_the_columns_and_the_tasks_scores(
         "confusion_matrix.png",
         "history.json",
         "history.png",
+        "inside_network.png",
         "model.axon",
         "permutation_importance.png",
         "precision_recall.png",

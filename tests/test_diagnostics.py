@@ -248,3 +248,29 @@ def test_majority_class_on_imbalanced_data_only() -> None:
     assert finding.kind == "majority_class" and "0.950" in finding.evidence
     balanced = {**record, "data": {"train_counts": [500, 500]}}
     assert diagnose(run_with(logs, balanced)) == []
+
+
+def test_a_tiny_batch_is_named_when_its_curve_shakes_on_either_scale() -> None:
+    # A validation loss carried up to half the level of guessing (log 3 = 1.10) by
+    # overfitting: moves of 0.02 are 4% of its own level, but 1.8% of the level of
+    # guessing.
+    val = [0.4, 0.42, 0.44, 0.46, 0.5, 0.48, 0.5, 0.52, 0.5, 0.52, 0.54, 0.52]
+    loss = [0.5, 0.3, 0.2, 0.1, 0.08, 0.06, 0.05, 0.04, 0.04, 0.03, 0.03, 0.03]
+    logs = {"loss": loss, "val_loss": val}
+
+    def found(batch: int, curve: list[float]) -> list[str]:
+        record = {"model": {**MODEL, "batch_size": batch}, "data": CLASSES}
+        return [f.kind for f in diagnose(run_with({**logs, "val_loss": curve}, record))]
+
+    assert found(1, val) == ["batch_too_small"]
+    (finding,) = diagnose(
+        run_with(logs, {"model": {**MODEL, "batch_size": 1}, "data": CLASSES})
+    )
+    assert "of the level of guessing (1.1" in finding.evidence
+    assert "batch_too_small" not in found(32, val)  # a batch of 32 is not tiny
+    calm = [0.4, 0.41, 0.42, 0.42, 0.43, 0.435, 0.44, 0.445, 0.45, 0.455, 0.46, 0.465]
+    assert "batch_too_small" not in found(1, calm)  # 0.5% of guessing: smooth
+    high = [v * 0.15 for v in val]  # the same shape near zero: 4% of its level...
+    assert "batch_too_small" not in found(1, high)  # ...and 0.3% of guessing
+    shaky = [0.1, 0.05, 0.12, 0.06, 0.11, 0.05, 0.12, 0.06, 0.11, 0.05, 0.12, 0.06]
+    assert "batch_too_small" in found(1, shaky)  # 60% of its own level

@@ -138,3 +138,42 @@ def test_axon_lr_find_prints_the_suggestion_and_draws_it(
     assert figure.read_bytes().startswith(b"\x89PNG")
     assert main(["lr-find", "--min-lr", "1", "--max-lr", "0.1"]) == 2
     assert "--min-lr must be below --max-lr" in capsys.readouterr().err
+
+
+def test_axon_lr_find_takes_a_table_as_axon_train_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sklearn.datasets import load_wine
+
+    from axon import tabular
+
+    csv = tmp_path / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(csv, index=False)
+    figure = tmp_path / "lr.png"
+    arguments = ["lr-find", str(csv), "--target", "target", "--steps", "60"]
+    assert main([*arguments, "--drop", "ash", "--output", str(figure)]) == 0
+    plt.close("all")
+    out = capsys.readouterr().out
+    # the training rows and inputs axon train would train on (same split and seed)
+    trained = tabular.fit_table(csv, "target", drop=["ash"], epochs=1)
+    rows, inputs = trained.rows["training"], len(trained.preprocessing.features)
+    assert f"{rows} training rows, {inputs} input(s), classification" in out
+    record = json.loads((tmp_path / "lr.json").read_text())
+    assert record["data"] == str(csv) and record["target"] == "target"
+    assert f"Suggested learning rate: {record['suggestion']:.2g}" in out
+    assert 1e-4 < record["suggestion"] < 1.0
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    # a table without --target is refused as axon train refuses it
+    assert main(["lr-find", str(csv), "--output", str(figure)]) == 2
+    assert "say which column to predict (--target COLUMN)" in capsys.readouterr().err
+
+
+def test_axon_lr_find_on_a_regression_data_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    figure = tmp_path / "lr.png"
+    assert main(["lr-find", "diabetes", "--steps", "60", "--output", str(figure)]) == 0
+    plt.close("all")
+    assert "regression of 'target'" in capsys.readouterr().out
+    record = json.loads((tmp_path / "lr.json").read_text())
+    assert len(record["losses"]) == len(record["learning_rates"]) > 10

@@ -60,3 +60,41 @@ def test_the_tutorials_run_opens_with_nothing_wrong(tmp_path: Path) -> None:
     assert record["diagnostics"] == []
     monitor = record["monitor"]
     assert isinstance(monitor, dict) and [layer["name"] for layer in monitor["layers"]]
+
+
+def wine_csv(path: Path) -> Path:
+    from sklearn.datasets import load_wine
+
+    load_wine(as_frame=True).frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_table_run_shows_inside_the_network_too(tmp_path: Path) -> None:
+    csv = wine_csv(tmp_path / "wine.csv")
+    run = tmp_path / "run"
+    page, record = train(run, str(csv), "--target", "target", "--epochs", "40")
+    heading, text = first_section(page)
+    assert heading == "What to look at" and "Nothing looks wrong" in text
+    assert record["diagnostics"] == []
+    assert (run / "inside_network.png").read_bytes().startswith(b"\x89PNG")
+    assert "<h2>Inside the network</h2>" in page
+    monitor = record["monitor"]
+    assert isinstance(monitor, dict) and monitor["layers"]
+
+
+def test_a_broken_table_run_opens_its_report_with_the_cause(tmp_path: Path) -> None:
+    csv = wine_csv(tmp_path / "wine.csv")
+    page, record = train(
+        tmp_path / "run",
+        str(csv),
+        "--target",
+        "target",
+        "--learning-rate",
+        "3",
+        "--epochs",
+        "30",
+    )
+    _, text = first_section(page)
+    assert text.strip().startswith("Learning rate too large")
+    assert str(record["diagnostics"][0]).startswith("Learning rate too large")  # type: ignore[index]
+    assert "Inside the network" in page

@@ -1,9 +1,14 @@
-"""``axon lr-find``: the learning-rate range test on the tutorial's model and Iris.
+"""``axon lr-find``: the learning-rate range test on the model ``axon train`` trains.
 
-A thin shell over :func:`axon.diagnostics.find_learning_rate`: it builds the model
-``axon train`` would build (same ``--hidden``, ``--dropout``, ``--no-batch-norm``),
-sweeps Adam's learning rate from ``--min-lr`` to ``--max-lr`` over ``--steps``
-batches, prints the suggestion and draws the curve (``--output``, a figure file).
+A thin shell over :func:`axon.diagnostics.find_learning_rate`. It takes the data
+arguments of ``axon train``: none (the tutorial's model on Iris, scaled and split as
+the tutorial does), or a table (``DATA --target COLUMN`` with ``--task``, ``--drop``,
+``--test-size``, ``--validation-split``), prepared, split and given the network
+exactly as ``axon train`` would (:func:`axon.tabular.fit_table`, stopped just before
+training). With the same ``--hidden``, ``--dropout``, ``--no-batch-norm``, it sweeps
+Adam's learning rate from ``--min-lr`` to ``--max-lr`` over ``--steps`` batches of the
+training rows, prints the suggestion and draws the curve (``--output``, a figure
+file).
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ def add_parser(commands: Any) -> None:
     finder = commands.add_parser(
         "lr-find",
         help="find a learning rate: try them from tiny to huge, one batch each",
-        description="Train the tutorial's model on Iris for a few hundred batches "
-        "while the learning rate grows from --min-lr to --max-lr (Smith 2017; "
-        "fastai's lr_find), then suggest the rate where the loss falls fastest and "
-        "draw the loss against the rate. The model is thrown away afterwards.",
+        description="Train the model axon train would train (the tutorial's, on Iris "
+        "or on your table: DATA --target COLUMN) for a few hundred batches while the "
+        "learning rate grows from --min-lr to --max-lr (Smith 2017; fastai's "
+        "lr_find), then suggest the rate where the loss falls fastest and draw the "
+        "loss against the rate. The model is thrown away afterwards.",
     )
+    add_data_arguments(finder)
     finder.add_argument(
         "--batch-size", type=options.positive(int), default=16, help="default 16"
     )
@@ -67,10 +74,113 @@ def add_parser(commands: Any) -> None:
     )
 
 
+def add_data_arguments(finder: Any) -> None:
+    """``axon train``'s data arguments: DATA, --target, --task, --drop, the splits."""
+    from axon.cli.train import column_names
+    from axon.tabular.datasets import BUILTIN
+
+    finder.add_argument(
+        "data",
+        nargs="?",
+        default=None,
+        metavar="DATA",
+        help="a CSV, TSV or Parquet file, or a scikit-learn data set: iris (the "
+        f"default, the tutorial's run), {', '.join(BUILTIN[1:])}",
+    )
+    finder.add_argument(
+        "--target",
+        default=None,
+        help="the column to predict (a data set's is 'target')",
+    )
+    finder.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        default=None,
+        help="default auto, as axon train infers it",
+    )
+    finder.add_argument(
+        "--drop",
+        type=column_names,
+        default=None,
+        metavar="COL,...",
+        help="columns to leave out",
+    )
+    finder.add_argument(
+        "--test-size",
+        type=options.fraction,
+        default=None,
+        help="share of the rows held out (not swept over), default 0.2",
+    )
+    finder.add_argument(
+        "--validation-split",
+        type=options.fraction,
+        default=0.2,
+        help="share of the rest held out for validation (not swept over), default 0.2",
+    )
+
+
+class _Built(Exception):
+    """Raised from fit_table's ``before_training`` hook: the model, built, untrained."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__("built")
+        self.model = model
+
+
+def table_model(args: argparse.Namespace, rates: list[float]) -> tuple[Any, Any, Any]:
+    """(network, x, y): the compiled network and training rows ``axon train`` uses.
+
+    :func:`axon.tabular.fit_table` reads, checks, splits and prepares the table and
+    builds the network; its ``before_training`` hook stops it there, so the rows,
+    their preprocessing and the network are the ones ``axon train`` would train
+    with the same arguments and seed. The table is then read once more to take its
+    training rows by their index labels (``split_index``).
+    """
+    from axon import tabular
+    from axon.cli.predict import table_warnings
+    from axon.tabular.model import as_frame
+
+    def stop(model: Any) -> None:
+        raise _Built(model)
+
+    model: Any = None
+    with table_warnings("lr-find"):
+        try:
+            tabular.fit_table(
+                args.data or "iris",
+                args.target,
+                task=args.task or "auto",
+                drop=args.drop or (),
+                test_size=0.2 if args.test_size is None else args.test_size,
+                validation_split=args.validation_split,
+                hidden=args.hidden,
+                dropout=rates,
+                batch_norm=not args.no_batch_norm,
+                seed=args.seed,
+                before_training=stop,
+            )
+        except _Built as built:
+            model = built.model
+    frame, source = as_frame(args.data or "iris")
+    rows = frame.loc[model.split_index["training"]]
+    x = model.preprocessing.transform(rows, source, expected=[model.target.name])
+    y = model.target.encode(rows[model.target.name], source)
+    print(
+        f"{source}: {len(rows)} training rows, {x.shape[1]} input(s), "
+        f"{model.task} of {model.target.name!r}"
+    )
+    return model.network, x, y
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``axon lr-find``."""
     import axon
-    from axon.cli.train import build_model, dropout_rates, load_iris_split
+    from axon.cli.train import (
+        TABLE_OPTIONS,
+        build_model,
+        dropout_rates,
+        load_iris_split,
+    )
     from axon.diagnostics import find_learning_rate
 
     if args.min_lr >= args.max_lr:
@@ -81,10 +191,16 @@ def run(args: argparse.Namespace) -> int:
     if plt is not None:
         check_figure_path(args.output)  # before any work
     rates = dropout_rates(args.dropout, args.hidden)
-    x_train, _, y_train, _, _ = load_iris_split()
-    axon.utils.set_random_seed(args.seed)
-    model = build_model(args.hidden, rates, not args.no_batch_norm, 4, 3)
-    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    table = args.data not in (None, "iris") or any(
+        getattr(args, name, None) is not None for name in TABLE_OPTIONS
+    )  # as axon train decides it
+    if table:
+        model, x_train, y_train = table_model(args, rates)
+    else:
+        x_train, _, y_train, _, _ = load_iris_split()
+        axon.utils.set_random_seed(args.seed)
+        model = build_model(args.hidden, rates, not args.no_batch_norm, 4, 3)
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
     found = find_learning_rate(
         model,
         x_train,
@@ -107,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
     )
     numbers = args.output.with_suffix(".json")
     record = {
+        "data": str(args.data or "iris"),
+        "target": args.target,
         "learning_rates": found.learning_rates,
         "losses": found.losses,
         "raw_losses": found.raw_losses,

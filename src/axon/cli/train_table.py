@@ -133,12 +133,16 @@ def write_table_report(
     if plt is None:
         print("Skipped the figures and report: pip install 'axon[plot]' to get them")
         return []
-    from axon import report
+    from axon import plot, report
     from axon.models.summary import summary_text
     from axon.tabular import importance
     from axon.tabular import report as table_report
 
-    drawn = table_report.figures(model)
+    drawn = list(table_report.figures(model))
+    if model.history is not None and model.history.monitor:
+        # what the TrainingMonitor saw, per layer and epoch, as on Iris
+        inside = plot.inside_network(model.history)
+        drawn.append(("inside_network.png", "Inside the network", inside))
     pngs = {caption: report.figure_png(figure) for _, caption, figure in drawn}
     for _, _, figure in drawn:
         plt.close(figure)

@@ -45,6 +45,7 @@ DROPOUT_LOSS = 1.1  # training loss a tenth above the validation loss
 DROPOUT_GAP = 0.15  # or training accuracy this far below validation accuracy
 SMALL_BATCH = 8  # a quarter of the table's smallest good batch, 32
 NOISE = 0.1  # a curve moving a tenth of its level from one epoch to the next
+NOISE_OF_CHANCE = 0.01  # ... or a hundredth of the level of guessing
 FAR_SHORT = 0.9  # training accuracy stalled below this is far short
 ALIKE = 0.1  # training and validation accuracy this close are alike (or closer
 # than half the training accuracy's shortfall from 1: more bias than variance)
@@ -250,8 +251,9 @@ def too_few_epochs(run: Run) -> Finding | None:
     curve = "validation loss" if val else "training loss"
     return finding(
         "too_few_epochs",
-        f"the {curve} was still falling by {pace:.0%} an epoch when training ended, "
-        f"after {len(values)} epochs (from {values[0]:.4g} to {values[-1]:.4g})",
+        f"the {curve} was still falling by {pace * values[-1]:.3g} an epoch "
+        f"({pace:.0%} of its last value) when training ended, after "
+        f"{len(values)} epochs (from {values[0]:.4g} to {values[-1]:.4g})",
         "Train for more epochs; the run's EarlyStopping will stop it once the "
         "validation loss stops improving."
         if run.best_epoch is not None
@@ -410,7 +412,11 @@ def batch_too_small(run: Run) -> Finding | None:
 
     Read on the validation loss (the training loss when there is none) over the
     second half of the run: the mean move from one epoch to the next, against the
-    curve's level. A tiny batch whose curve is smooth is left alone.
+    curve's level (NOISE) or, for a classifier, against the level of guessing
+    (NOISE_OF_CHANCE). The second scale is the one learning happens on: a curve
+    that overfitting has carried up to half the level of guessing can move by a
+    twentieth of its own level and still shake by 1.5% of all there is to learn. A
+    tiny batch whose curve is smooth is left alone.
     """
     batch = run.model.get("batch_size")
     curve = run.val_loss or run.loss
@@ -421,13 +427,23 @@ def batch_too_small(run: Run) -> Finding | None:
         return None
     wander = float(np.mean(np.abs(np.diff(half))))
     level = float(np.mean(half))
-    if level <= 0 or wander < NOISE * level:
+    chance = run.chance_loss()
+    if level <= 0:
         return None
     name = "validation loss" if run.val_loss else "training loss"
-    return finding(
-        "batch_too_small",
+    moves = (
         f"with {batch} sample(s) per batch the {name} moves by {wander:.3g} from "
-        f"one epoch to the next in the second half of the run, "
-        f"{wander / level:.0%} of its level ({level:.3g})",
-        "Use a larger batch (32-128 is a good start).",
+        "one epoch to the next in the second half of the run, "
+    )
+    if wander >= NOISE * level:
+        evidence = f"{moves}{wander / level:.0%} of its level ({level:.3g})"
+    elif chance and wander >= NOISE_OF_CHANCE * chance:
+        evidence = (
+            f"{moves}{wander / chance:.1%} of the level of guessing ({chance:.3g}; "
+            f"its own level is {level:.3g})"
+        )
+    else:
+        return None
+    return finding(
+        "batch_too_small", evidence, "Use a larger batch (32-128 is a good start)."
     )
