@@ -17,9 +17,10 @@ cache. (``RLIMIT_AS`` counts address space, so the 2 GB mapping alone would exce
 it.) A control child under the same cap loads the same file into memory
 (``np.load`` without ``mmap_mode``) and fails with ``MemoryError``: the cap is real.
 
-Last, the time of an epoch: the same rows (``--time-gb``) in memory and as a memmap,
-a fresh model from the same seed each run, the runs taking turns (``--repeats``),
-medians of wall and CPU time, with the load average (the machine is shared).
+Last, the time of an epoch: the same rows (``--time-gb``) in memory, as a memmap (and
+as the dask array, ``--dask``), a fresh model from the same seed each run, BLAS on one
+thread, the runs taking turns (``--repeats``), medians of wall and CPU time, with the
+load average (the machine is shared).
 
 Usage: ``python benchmarks/bench_out_of_core.py [--sizes 0.25,0.5,1,2] [--dask]``.
 """
@@ -213,12 +214,15 @@ def capped_run(x: Path) -> None:
     )
 
 
-def time_table(folder: Path, gigabytes: float, repeats: int) -> None:
+def time_table(folder: Path, gigabytes: float, repeats: int, dask: bool) -> None:
     import axon  # noqa: F401  (imported before the clock starts)
 
     x_path, y_path, rows = write_data(folder, gigabytes)
     in_memory = (np.load(x_path), np.load(y_path))
     mapped = (np.load(x_path, mmap_mode="r"), np.load(y_path, mmap_mode="r"))
+    contenders = {"in memory": in_memory, "memmap": mapped}
+    if dask:
+        contenders["dask"] = (dask_from_npy(str(x_path)), dask_from_npy(str(y_path)))
     try:
         from threadpoolctl import threadpool_limits
 
@@ -226,10 +230,10 @@ def time_table(folder: Path, gigabytes: float, repeats: int) -> None:
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         limits = None
     before = _load()
-    walls: dict[str, list[float]] = {"in memory": [], "memmap": []}
-    cpus: dict[str, list[float]] = {"in memory": [], "memmap": []}
+    walls: dict[str, list[float]] = {name: [] for name in contenders}
+    cpus: dict[str, list[float]] = {name: [] for name in contenders}
     for turn in range(repeats + 1):  # the first turn warms up
-        for name, (x, y) in (("in memory", in_memory), ("memmap", mapped)):
+        for name, (x, y) in contenders.items():
             model = build()
             start, cpu = time.perf_counter(), time.process_time()
             model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
@@ -281,7 +285,7 @@ def main() -> None:
             capped_run(largest)
             for path in folder.iterdir():
                 path.unlink()
-        time_table(folder, args.time_gb, args.repeats)
+        time_table(folder, args.time_gb, args.repeats, args.dask)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

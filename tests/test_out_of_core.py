@@ -28,6 +28,7 @@ ROWS, FEATURES, CHUNK = 1000, 5, 2000  # 2,000 bytes: 100 rows of x a chunk
 @pytest.fixture(autouse=True)
 def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chunked, "CHUNK_BYTES", CHUNK)
+    monkeypatch.setattr(chunked, "WHOLE_BYTES", CHUNK)
 
 
 def _data(rows: int = ROWS) -> tuple[np.ndarray, np.ndarray]:
@@ -92,14 +93,19 @@ def test_shuffled_memmap_and_dask_of_the_same_chunks_agree(tmp_path: Path) -> No
     assert history["loss"][-1] < history["loss"][0]  # it learns
 
 
-def test_data_within_one_chunk_train_exactly_as_in_memory(
+def test_small_data_and_one_chunk_train_exactly_as_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chunked, "CHUNK_BYTES", 32 * 2**20)
     x, y = _data()
     xm, ym = _saved(tmp_path, x=x, y=y)
+    xd = da.from_array(x, chunks=(50, FEATURES))
     reference, expected = _fit(x, y)  # shuffled
-    for pair in ((xm, ym), (da.from_array(x, chunks=(50, FEATURES)), ym)):
+    monkeypatch.setattr(chunked, "CHUNK_BYTES", 32 * 2**20)  # x: one chunk
+    assert isinstance(chunked.inputs(xm, FEATURES, "x"), chunked.Rows)
+    monkeypatch.setattr(chunked, "WHOLE_BYTES", 4 * 2**20)  # x, y: read whole
+    assert isinstance(chunked.inputs(xd, FEATURES, "x"), np.ndarray)
+    for pair, whole in (((xm, ym), 4 * 2**20), ((xd, ym), 4 * 2**20), ((xm, ym), 0)):
+        monkeypatch.setattr(chunked, "WHOLE_BYTES", whole)
         model, history = _fit(*pair)
         assert history == expected
         np.testing.assert_array_equal(model.parameters, reference.parameters)

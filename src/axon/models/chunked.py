@@ -6,8 +6,8 @@ chunk at a time: the rows are checked and cast chunk by chunk, never all at once
 
 **Chunks.** A dask array's row chunks (``x``'s; ``y`` and the sample weights are read
 by the same row ranges, however ``y`` is chunked), or ``CHUNK_BYTES`` of a memmap's
-rows. Data of at most ``CHUNK_BYTES`` are read whole into memory and train exactly
-as the same NumPy array does.
+rows. An array of at most ``WHOLE_BYTES`` is read whole into memory, and data that
+small train exactly as the same NumPy arrays do.
 
 **An epoch** (``shuffle=True``): the model's generator draws a permutation of the
 chunks, then, as each chunk is read, a permutation of its rows; batches are cut
@@ -17,7 +17,8 @@ The same seed and the same chunks give the same batches (a memmap and a dask arr
 of the same rows and chunks train to the same weights). This is not the in-memory
 order: there one permutation mixes all rows, here a batch holds rows of one chunk
 (two at a chunk's end). With ``shuffle=False`` the batches are the in-memory ones,
-row for row, and training is bit for bit the same.
+row for row, and training is bit for bit the same; so is shuffled training on data
+within one chunk (the one permutation is then the in-memory one).
 
 **Memory**: a chunk of ``x`` and ``y`` as read, and its permuted copy. A memmap's
 pages are handed back to the kernel after each chunk is copied out
@@ -46,7 +47,10 @@ from axon.config import Array
 from axon.models import data
 
 CHUNK_BYTES = 32 * 2**20
-"""Bytes of a memmap's rows read at once; data up to this size are read whole."""
+"""Bytes of a memmap's rows read at once."""
+WHOLE_BYTES = 4 * 2**20
+"""Arrays up to this size are read whole into memory (a small ``y`` too: beyond,
+it would be as tall as ``x`` in memory, which grows with the file)."""
 
 
 def is_dask_array(x: Any) -> bool:
@@ -98,6 +102,22 @@ class Source:
         self.dtype = np.dtype(array.dtype)
         self.nbytes = self.dtype.itemsize * math.prod(self.shape)
         self._pages = None if self.dask else _mapping(array)
+        self._delayed: dict[tuple[int, int], Any] | None = None
+
+    def _blocks(self) -> dict[tuple[int, int], Any]:
+        """A dask array's row chunks as ``Delayed`` objects, by row range.
+
+        Computing a chunk this way hands back the chunk itself; ``x[a:b].compute()``
+        assembles a copy (measured: 35 against 42-52 ms for 32 MiB). Only where each
+        row chunk is one block (one chunk across the columns).
+        """
+        if self._delayed is None:
+            self._delayed = {}
+            if all(len(sizes) == 1 for sizes in self.array.chunks[1:]):
+                blocks = self.array.to_delayed().reshape(-1)
+                pairs = itertools.pairwise(self.bounds)
+                self._delayed = dict(zip(pairs, blocks, strict=True))
+        return self._delayed
 
     def read(
         self,
@@ -112,7 +132,9 @@ class Source:
         ``out`` when it has their type): no second copy of the chunk.
         """
         if self.dask:
-            rows = np.asarray(self.array[start:stop].compute())
+            block = self._blocks().get((start, stop))
+            whole = self.array[start:stop] if block is None else block
+            rows = np.asarray(whole.compute())
             return rows if order is None else _take(rows, order, out)
         part = self.array[start:stop]
         rows = np.array(part) if order is None else _take(part, order, out)
@@ -286,7 +308,7 @@ def inputs(x: Any, n_features: int | None, name: str) -> Any:
     def convert(rows: Array, where: str) -> Array:
         return data.as_inputs(rows, n_features, where)
 
-    if source.nbytes <= CHUNK_BYTES:
+    if source.nbytes <= WHOLE_BYTES:
         return convert(source.read(0, source.shape[0]), name)
     return Rows(source, convert)
 
@@ -299,7 +321,7 @@ def targets(y: Any, loss: Any, n_outputs: int, name: str) -> Any:
     def convert(rows: Array, where: str) -> Array:
         return data.as_targets(rows, loss, n_outputs, where)
 
-    if source.nbytes <= CHUNK_BYTES:
+    if source.nbytes <= WHOLE_BYTES:
         return convert(source.read(0, source.shape[0]), name)
     return Rows(source, convert)
 
