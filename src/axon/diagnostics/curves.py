@@ -414,9 +414,10 @@ def batch_too_small(run: Run) -> Finding | None:
     second half of the run: the mean move from one epoch to the next, against the
     curve's level (NOISE) or, for a classifier, against the level of guessing
     (NOISE_OF_CHANCE). The second scale is the one learning happens on: a curve
-    that overfitting has carried up to half the level of guessing can move by a
-    twentieth of its own level and still shake by 1.5% of all there is to learn. A
-    tiny batch whose curve is smooth is left alone.
+    that overfitting has carried up (to 0.3-0.7 on eight classes, whose level of
+    guessing is log 8 = 2.08) can move by a twentieth of its own level and still
+    shake by 1.3-3% of all there is to learn. A tiny batch whose curve is smooth is
+    left alone.
     """
     batch = run.model.get("batch_size")
     curve = run.val_loss or run.loss
