@@ -78,6 +78,17 @@ def integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
+def non_negative(text: str) -> float:
+    """An argparse type for a number >= 0 (a weight decay)."""
+    try:
+        value = _number(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
 def fraction(text: str) -> float:
     """An argparse type for a number in [0, 1)."""
     try:

@@ -44,8 +44,9 @@ def add_parser(commands: Any) -> None:
         "Dense 32 relu, Dropout 0.2, Dense softmax) on Iris, scaled and split as the "
         "tutorial does, then save the model and its history. Given a table (DATA "
         "--target COLUMN), prepare its columns, infer the task from the target, train "
-        "the same network with the output the task needs, and report the task's "
-        "scores.",
+        "a network whose settings are chosen from the table (each option you give "
+        "wins; --preset tutorial: the tutorial's), refit it on every training row "
+        "for the epochs early stopping found, and report the task's scores.",
     )
     train.add_argument(
         "data",
@@ -87,42 +88,84 @@ def add_parser(commands: Any) -> None:
         default=None,
         help="weigh each class by n / (classes * count)",
     )
+    # A table run chooses what is not given from the data (axon.tabular.defaults);
+    # the Iris quick start and --preset tutorial use the tutorial's values.
+    tutorial = "; the tutorial's {} on Iris or with --preset tutorial"
     train.add_argument(
-        "--epochs", type=options.positive(int), default=100, help="default 100"
+        "--preset",
+        choices=("tutorial",),
+        default=None,
+        help="tutorial: the tutorial's network and training on a table too (64,32, "
+        "Dropout 0.3,0.2, BatchNorm, batch 16, Adam 1e-3, early stopping, no refit)",
     )
     train.add_argument(
-        "--batch-size", type=options.positive(int), default=16, help="default 16"
+        "--epochs",
+        type=options.positive(int),
+        default=None,
+        help="the most epochs; a table's default 1000 with early stopping"
+        + tutorial.format(100),
+    )
+    train.add_argument(
+        "--batch-size",
+        type=options.positive(int),
+        default=None,
+        help="default about a tenth of a table's rows" + tutorial.format(16),
     )
     train.add_argument(
         "--learning-rate",
         type=options.positive(float),
-        default=0.001,
-        help="Adam's, default 0.001",
+        default=None,
+        help="default 0.003 for classes, 0.001 for regression" + tutorial.format(0.001),
+    )
+    train.add_argument(
+        "--weight-decay",
+        type=options.non_negative,
+        default=None,
+        help="AdamW's decoupled weight decay (0: Adam); a table's default 0.01"
+        + tutorial.format(0),
     )
     train.add_argument(
         "--hidden",
         type=options.int_list,
-        default=[64, 32],
-        help="units per hidden layer, default 64,32",
+        default=None,
+        help="units per hidden layer; a table's default 256 (two layers from "
+        "10,000 rows)" + tutorial.format("64,32"),
     )
     train.add_argument(
         "--dropout",
         type=options.rate_list,
-        default=[0.3, 0.2],
+        default=None,
         help="dropout after each hidden layer: one rate for all, or one per layer; "
-        "default 0.3,0.2",
+        "a table's default 0.2 for classes, 0.3 for regression"
+        + tutorial.format("0.3,0.2"),
     )
     train.add_argument(
-        "--no-batch-norm", action="store_true", help="leave out BatchNormalization"
+        "--no-batch-norm",
+        action="store_const",
+        const=True,
+        default=None,
+        help="leave out BatchNormalization (a table leaves it out by default)",
     )
     train.add_argument(
-        "--patience", type=options.integer, default=10, help="EarlyStopping, default 10"
+        "--patience",
+        type=options.integer,
+        default=None,
+        help="EarlyStopping; a table's default 20" + tutorial.format(10),
     )
     train.add_argument(
         "--validation-split",
         type=options.fraction,
-        default=0.2,
-        help="default 0.2 (the last rows)",
+        default=None,
+        help="rows that find the epochs, default 0.2 (the tutorial: the last rows)",
+    )
+    train.add_argument(
+        "--no-refit",
+        action="store_const",
+        const=False,
+        default=None,
+        dest="refit",
+        help="keep the early-stopped network instead of retraining on every "
+        "training row for the epochs found (a table's default)",
     )
     train.add_argument(
         "--seed", type=options.integer, default=0, help="random seed, default 0"
@@ -228,6 +271,17 @@ def is_table_run(args: argparse.Namespace) -> bool:
     )
 
 
+def tutorial_defaults(args: argparse.Namespace) -> None:
+    """Fill the options not given with the tutorial's values (the Iris quick start)."""
+    from axon.tabular.defaults import TUTORIAL
+
+    for name, value in TUTORIAL.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+    if args.no_batch_norm is None:
+        args.no_batch_norm = not TUTORIAL["batch_norm"]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``axon train``."""
     import axon
@@ -237,6 +291,7 @@ def run(args: argparse.Namespace) -> int:
         from axon.cli.train_table import run_table
 
         return run_table(args)
+    tutorial_defaults(args)
     rates = dropout_rates(args.dropout, args.hidden)
     output = run_folder(args.output, "iris")  # checked before any training
     axon.utils.set_random_seed(args.seed)
@@ -260,7 +315,11 @@ def run(args: argparse.Namespace) -> int:
         "inputs": "raw measurements; the model's Normalization layer scales them",
     }
     model.compile(
-        optimizer=axon.optimizers.Adam(learning_rate=args.learning_rate),
+        optimizer=axon.optimizers.AdamW(
+            learning_rate=args.learning_rate, weight_decay=args.weight_decay
+        )
+        if args.weight_decay
+        else axon.optimizers.Adam(learning_rate=args.learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )

@@ -1,11 +1,12 @@
 """``axon train DATA --target COLUMN``: the table half of ``axon train``.
 
-A thin shell over :func:`axon.tabular.fit_table`: it checks the run folder before
-any work, prints the column table, the task and the network, trains with the
-progress display, prints the task's scores, then writes ``model.axon`` (with the
-preprocessing), ``history.json`` (with the permutation importance of each column),
-the figures and ``report.html``. Nothing is
-written until training has finished, and each file is written atomically, so a
+A thin shell over :func:`axon.tabular.auto.fit_auto` (``fit_table`` with settings
+chosen from the table, then a refit): it checks the run folder before any work,
+prints the column table, the task, the network and each setting with its reason,
+trains with the progress display, prints the task's scores, then writes
+``model.axon`` (with the preprocessing), ``history.json`` (with the permutation
+importance of each column and the settings), the figures and ``report.html``.
+Nothing is written until training has finished, and each file is written atomically, so a
 failed run leaves no half-written model.
 """
 
@@ -24,41 +25,45 @@ from axon.models.saving import atomic_write
 
 def run_table(args: argparse.Namespace) -> int:
     """Train on a table; see the module docstring."""
-    from axon import diagnostics, tabular
+    from axon import diagnostics
     from axon.tabular import report
+    from axon.tabular.auto import (
+        choices_of,
+        fit_auto,
+        given_settings,
+        print_choices,
+        refit_line,
+        refit_of,
+    )
     from axon.tabular.datasets import BUILTIN
+    from axon.tabular.defaults import SETTINGS
     from axon.tabular.importance import of_test_rows
 
-    rates = dropout_rates(args.dropout, args.hidden)
+    if args.dropout is not None and args.hidden is not None:
+        dropout_rates(args.dropout, args.hidden)  # refused before any work
     data = args.data or "iris"
     name = data if data in BUILTIN and not Path(data).exists() else Path(data).stem
     output = run_folder(args.output, name)  # checked before any work
     monitor = diagnostics.TrainingMonitor()
     with table_warnings("train"):
-        model = tabular.fit_table(
+        model = fit_auto(
             data,
             args.target,
+            preset=args.preset,
             task=args.task or "auto",
             drop=args.drop or (),
             test_size=0.2 if args.test_size is None else args.test_size,
-            validation_split=args.validation_split,
             class_weight=args.class_weight,
-            hidden=args.hidden,
-            dropout=rates,
-            batch_norm=not args.no_batch_norm,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.learning_rate,
-            patience=args.patience,
             seed=args.seed,
             verbose=args.verbose,
             callbacks=[monitor],
-            before_training=report.print_plan,
+            before_training=print_choices,
+            **given_settings(args),
         )
     history = model.history
     findings = [str(f) for f in diagnostics.diagnose(history, monitor)]
     best = history.best_epoch
-    watched = "val_loss" if model.rows.get("validation") else "loss"
+    watched = "val_loss" if "val_loss" in history.history else "loss"
     print(
         f"Trained {len(history.epoch)} epoch(s) in {model.timings['train']:.2f} s"
         + (
@@ -67,6 +72,8 @@ def run_table(args: argparse.Namespace) -> int:
             else ""
         )
     )
+    if refit_of(model):
+        print(refit_line(refit_of(model)))
     for finding in findings:
         print(f"Look at this: {finding}")
     final = "test" if "test" in model.results else "validation"
@@ -96,6 +103,8 @@ def run_table(args: argparse.Namespace) -> int:
         target=model.target.name,
         task=model.task,
         test_size=0.2 if args.test_size is None else args.test_size,
+        # the values the run used, given or chosen (model.choices says which)
+        **{k: c.value for k, c in choices_of(model).items() if k in SETTINGS},
     )
     record = {
         **history.to_dict(),
@@ -109,6 +118,8 @@ def run_table(args: argparse.Namespace) -> int:
         "timings": model.timings,
         "diagnostics": findings,
         "importance": importance,
+        "choices": {k: vars(c) for k, c in choices_of(model).items()},
+        "refit": refit_of(model),
     }
     atomic_write(history_path, lambda f: f.write(json.dumps(record, indent=1).encode()))
     print(f"Saved the model to {model_path}")
@@ -137,6 +148,8 @@ def write_table_report(
     from axon.models.summary import summary_text
     from axon.tabular import importance
     from axon.tabular import report as table_report
+    from axon.tabular.auto import choices_of
+    from axon.tabular.defaults import CHOICE_HEADER, lines
 
     drawn = list(table_report.figures(model))
     if model.history is not None and model.history.monitor:
@@ -150,6 +163,7 @@ def write_table_report(
     for path, png in zip(paths, pngs.values(), strict=True):
         atomic_write(path, lambda f, data=png: f.write(data))
     tables = {"Task": (table_report.TASK_HEADER, [table_report.task_row(model)])}
+    tables["Settings, and why"] = (CHOICE_HEADER, lines(choices_of(model)))
     per_class = table_report.per_class_rows(model.results.get("test", {}))
     if per_class:
         tables["Test scores per class"] = (table_report.PER_CLASS_HEADER, per_class)

@@ -1,0 +1,240 @@
+"""The training settings of a table run, chosen from the table, each with its reason.
+
+``axon train DATA --target COLUMN`` with no other option trains the network these
+rules choose from the number of rows and columns (:func:`choose`); an option typed
+by the user wins over its rule, and ``preset="tutorial"`` gives the tutorial's
+teaching setup instead (:data:`TUTORIAL`). Every value comes back as a
+:class:`Choice` holding the reason the run's report prints next to it.
+
+The rules were measured with 5-fold cross-validation on scikit-learn's iris, wine,
+breast_cancer, diabetes and digits and on two tables with text columns and missing
+values (Palmer penguins' sex; the Vega cars' miles per gallon), on fold seeds 1 and 2:
+the benchmark (``benchmarks/bench_defaults.py``) reports seed 0's folds, which
+tuning did not look at. The numbers behind each rule are in the benchmark's section
+of ``benchmarks/README.md``.
+
+Examples
+--------
+>>> chosen = choose(rows=150, columns=4)
+>>> chosen["hidden"].value, chosen["batch_size"].value
+([256], 16)
+>>> choose(rows=150, columns=4, given={"batch_size": 64})["batch_size"].source
+'given'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# The tutorial's configuration, exactly as the quick start's ``axon train`` runs it:
+# Dense 64 relu, BatchNormalization, Dropout 0.3, Dense 32 relu, Dropout 0.2; Adam
+# at 1e-3; batch 16; at most 100 epochs with EarlyStopping (patience 10, restoring
+# the best weights) on the last 20% of the training rows; no refit.
+TUTORIAL: dict[str, Any] = {
+    "hidden": [64, 32],
+    "dropout": [0.3, 0.2],
+    "batch_norm": True,
+    "batch_size": 16,
+    "learning_rate": 0.001,
+    "weight_decay": 0.0,
+    "epochs": 100,
+    "patience": 10,
+    "validation_split": 0.2,
+    "refit": False,
+    "members": 1,
+}
+PRESETS = {"tutorial": TUTORIAL}
+SETTINGS = tuple(TUTORIAL)
+
+# Past these many training rows a second hidden layer pays (and Dropout is lowered):
+# below it, one wide layer won on every measured table.
+DEEP_ROWS = 10_000
+WIDE_COLUMNS = 128  # past these many columns the hidden layer doubles to 512
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One setting of a run: its value, why, and who chose it.
+
+    ``source`` is ``"data"`` (a rule of this module), ``"given"`` (the user's
+    option), ``"preset <name>"`` or ``"task"`` (the output and the loss).
+    """
+
+    value: Any
+    reason: str
+    source: str = "data"
+
+    def text(self) -> str:
+        """The value as the command line takes it: ``[256, 128]`` -> ``256,128``."""
+        if isinstance(self.value, (list, tuple)):
+            return ",".join(
+                f"{v:g}" if isinstance(v, float) else str(v) for v in self.value
+            )
+        if isinstance(self.value, bool):
+            return "yes" if self.value else "no"
+        if isinstance(self.value, float):
+            return f"{self.value:g}"
+        return str(self.value)
+
+
+def _power_of_two(x: float, low: int, high: int) -> int:
+    """The power of two nearest to ``x`` (in log scale), clipped to [low, high]."""
+    return int(min(max(2 ** round(math.log2(max(x, 1.0))), low), high))
+
+
+def _rules(rows: int, columns: int, task: str) -> dict[str, Choice]:
+    """What the data chooses for ``rows`` training rows, ``columns`` and the task.
+
+    The numbers in the reasons are means over 10 folds (seeds 1 and 2) of the
+    tables named in the module docstring.
+    """
+    deep = rows >= DEEP_ROWS
+    regression = task == "regression"
+    width = 512 if columns > WIDE_COLUMNS else 256
+    hidden = [width, width] if deep else [width]
+    if deep:
+        layers = (
+            f"two layers as {rows:,} rows >= {DEEP_ROWS:,} (not measured here: "
+            "no benchmark table is that large)"
+        )
+    else:
+        layers = (
+            f"one layer as {rows:,} rows < {DEEP_ROWS:,}: two layers of 256 scored "
+            "0.01-0.04 lower on every small table"
+        )
+    if columns > WIDE_COLUMNS:
+        units = f"512 units as {columns} columns > {WIDE_COLUMNS} (not measured here)"
+    else:
+        units = f"256 units as {columns} columns <= {WIDE_COLUMNS} (512 scored lower)"
+    rate = 0.1 if deep else 0.3 if regression else 0.2
+    why_rate = (
+        "less with this many rows"
+        if deep
+        else "regression: 0.3 (0.5 no better)"
+        if regression
+        else "classification: 0.2 beat 0.1, 0.3 and 0.4 (iris 0.957 against 0.950)"
+    )
+    rate_why = (
+        "1e-3: diabetes R2 0.474 against 0.456 at 3e-3"
+        if regression
+        else ("3e-3: as good as 1e-3 in half the epochs; 1e-2 scored lower")
+    )
+    return {
+        "hidden": Choice(hidden, f"{units}; {layers}"),
+        "dropout": Choice(
+            [rate], f"Dropout {rate} after each hidden layer, {why_rate}"
+        ),
+        "batch_norm": Choice(
+            False,
+            "left out: with it breast_cancer gained 0.005 but wine lost 0.003 and "
+            "penguins 0.015 (the inputs come standardised)",
+        ),
+        "batch_size": Choice(
+            _power_of_two(rows * 0.8 / 10, 16, 512),
+            f"about 10 batches per epoch: {rows:,} rows x 0.8 / 10 to a power of two "
+            "in 16..512 (fewer, larger steps than 16 rows keep small tables fast)",
+        ),
+        "learning_rate": Choice(
+            0.001 if regression else 0.003, f"AdamW's learning rate {rate_why}"
+        ),
+        "weight_decay": Choice(
+            0.01, "AdamW's decoupled weight decay 0.01 (0.1 no better), with Dropout"
+        ),
+        "epochs": Choice(
+            1000,
+            "at most 1000: early stopping decides, then the refit trains all rows "
+            "for the epochs it found",
+        ),
+        "patience": Choice(
+            20,
+            "early stopping waits 20 epochs: as good as 30 in less time, and the "
+            "noisy validation loss of a small table needs more than 10",
+        ),
+        "validation_split": Choice(
+            0.2, "20% of the training rows find the number of epochs"
+        ),
+        "refit": Choice(
+            True,
+            "after early stopping, retrain on every training row (the validation rows "
+            "too) for the epochs found: small tables cannot spare 20% of their rows",
+        ),
+        "members": Choice(
+            3,
+            "3 networks from different seeds, averaged: regression gained R2 "
+            "(diabetes 0.474 against 0.462 for one)",
+        )
+        if regression
+        else Choice(
+            1,
+            "one network: averaging 3 seeds did not raise classification scores "
+            "and tripled the refit's time",
+        ),
+    }
+
+
+def choose(
+    rows: int,
+    columns: int,
+    task: str = "classification",
+    given: Mapping[str, Any] | None = None,
+    preset: str | None = None,
+) -> dict[str, Choice]:
+    """Every training setting of :data:`SETTINGS` for a table, with its reason.
+
+    Parameters
+    ----------
+    rows : int
+        Rows the network will learn from (after the test rows are held out).
+    columns : int
+        The table's columns besides the target.
+    task : {"classification", "regression"}
+        Regression averages several networks (``members``).
+    given : mapping, optional
+        Settings the user typed; a value that is not None wins over the rule.
+    preset : {None, "tutorial"}
+        ``tutorial`` replaces every rule with :data:`TUTORIAL`.
+
+    Returns
+    -------
+    dict of str to Choice
+        In :data:`SETTINGS` order.
+    """
+    if rows < 1 or columns < 1:
+        raise ValueError(
+            f"Expected at least one row and one column. Received: rows={rows}, "
+            f"columns={columns}"
+        )
+    if preset is not None and preset not in PRESETS:
+        raise ValueError(
+            f"Expected preset None or one of {', '.join(map(repr, PRESETS))}. "
+            f"Received: preset={preset!r}"
+        )
+    if preset is None:
+        chosen = _rules(rows, columns, task)
+    else:
+        chosen = {
+            name: Choice(value, f"the {preset} preset", f"preset {preset}")
+            for name, value in PRESETS[preset].items()
+        }
+    for name, value in (given or {}).items():
+        if name not in chosen:
+            raise ValueError(
+                f"Expected a setting among {', '.join(SETTINGS)}. Received: {name!r}"
+            )
+        if value is not None:
+            chosen[name] = Choice(value, "your option", "given")
+    return chosen
+
+
+def lines(chosen: Mapping[str, Choice]) -> list[list[str]]:
+    """Rows ``[setting, value, chosen by, why]`` for the printed and HTML tables."""
+    return [
+        [name.replace("_", " "), choice.text(), choice.source, choice.reason]
+        for name, choice in chosen.items()
+    ]
+
+
+CHOICE_HEADER = ["setting", "value", "chosen by", "why"]

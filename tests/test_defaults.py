@@ -1,0 +1,245 @@
+"""Settings chosen from the table (axon.tabular.defaults), the refit, and what the run says."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import axon
+from axon.cli import main, train
+from axon.tabular import auto, fit_table
+from axon.tabular.defaults import SETTINGS, TUTORIAL, choose
+
+SMALL = {"epochs": 6, "patience": 2}  # a few epochs: what is tested is the plumbing
+
+
+def small_table(regression: bool = False, rows: int = 120) -> pd.DataFrame:
+    """Two numbers, a text column with gaps; a target that depends on them."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, 2))
+    colour = rng.choice(["red", "green", "blue"], rows).astype(object)
+    colour[rng.random(rows) < 0.1] = None
+    signal = x[:, 0] - x[:, 1] + (colour == "red")
+    target = signal if regression else np.where(signal > 0, "yes", "no")
+    return pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "colour": colour, "y": target})
+
+
+def test_a_small_table_gets_one_wide_layer_and_batches_of_a_tenth() -> None:
+    chosen = choose(rows=150, columns=4)
+    assert chosen["hidden"].value == [256]
+    assert chosen["batch_size"].value == 16  # 150 x 0.8 / 10 = 12 -> at least 16
+    assert chosen["dropout"].value == [0.2]
+    assert chosen["learning_rate"].value == 0.003
+    assert chosen["weight_decay"].value == 0.01
+    assert chosen["batch_norm"].value is False
+    assert chosen["refit"].value is True
+    assert chosen["members"].value == 1
+    assert chosen["patience"].value == 20
+    assert list(chosen) == list(SETTINGS)
+    assert all(c.source == "data" and c.reason for c in chosen.values())
+    # the batch is the power of two nearest a tenth of 80% of the rows
+    assert choose(rows=2_000, columns=4)["batch_size"].value == 128  # 160
+    assert choose(rows=3_000, columns=4)["batch_size"].value == 256  # 240
+
+
+def test_a_large_wide_regression_table_gets_two_layers_and_averaged_networks() -> None:
+    chosen = choose(rows=50_000, columns=300, task="regression")
+    assert chosen["hidden"].value == [512, 512]
+    assert chosen["batch_size"].value == 512  # capped
+    assert chosen["dropout"].value == [0.1]
+    assert chosen["learning_rate"].value == 0.001
+    assert chosen["members"].value == 3
+    assert "300 columns > 128" in chosen["hidden"].reason
+    small = choose(rows=400, columns=10, task="regression")
+    assert small["dropout"].value == [0.3]
+    assert small["members"].value == 3
+
+
+def test_explicit_options_win_over_the_rules_and_the_preset() -> None:
+    chosen = choose(150, 4, given={"batch_size": 64, "hidden": None, "refit": False})
+    assert chosen["batch_size"].value == 64
+    assert chosen["batch_size"].source == "given"
+    assert chosen["refit"].value is False
+    assert chosen["hidden"].source == "data"  # None: not given
+    tutorial = choose(150, 4, given={"epochs": 7}, preset="tutorial")
+    assert tutorial["epochs"].value == 7
+    assert tutorial["hidden"].value == [64, 32]
+    assert tutorial["hidden"].source == "preset tutorial"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"rows": 0, "columns": 3}, "Received: rows=0, columns=3"),
+        ({"rows": 9, "columns": 3, "preset": "fast"}, "Received: preset='fast'"),
+        ({"rows": 9, "columns": 3, "given": {"width": 3}}, "Received: 'width'"),
+    ],
+)
+def test_bad_arguments_are_value_errors_naming_them(
+    arguments: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        choose(**arguments)
+
+
+def test_the_tutorial_preset_is_fit_tables_own_configuration() -> None:
+    defaults = inspect.signature(fit_table).parameters
+    for name in ("batch_norm", "batch_size", "learning_rate", "epochs", "patience"):
+        assert defaults[name].default == TUTORIAL[name], name
+    assert list(defaults["hidden"].default) == TUTORIAL["hidden"]
+    assert list(defaults["dropout"].default) == TUTORIAL["dropout"]
+    assert defaults["validation_split"].default == TUTORIAL["validation_split"]
+    assert TUTORIAL["weight_decay"] == 0 and TUTORIAL["refit"] is False
+
+
+def test_the_tutorial_preset_trains_exactly_as_fit_table() -> None:
+    frame = small_table()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        preset = auto.fit_auto(frame, "y", preset="tutorial", epochs=3)
+        plain = fit_table(frame, "y", epochs=3)
+    assert auto.refit_of(preset) == {}
+    assert preset.history.history == plain.history.history
+    for mine, theirs in zip(
+        preset.network.get_weights(), plain.network.get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_the_refit_trains_every_training_row_for_the_epochs_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[int, int]] = []
+    fit = axon.Sequential.fit
+
+    def recording(self: Any, x: Any, y: Any, **options: Any) -> Any:
+        calls.append((len(x), options["epochs"]))
+        return fit(self, x, y, **options)
+
+    monkeypatch.setattr(axon.Sequential, "fit", recording)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = auto.fit_auto(small_table(), "y", epochs=60, patience=3)
+    found = int(np.argmin(model.history.history["val_loss"])) + 1
+    assert found < 60  # early stopping found a count of its own
+    rows = model.rows["training"] + model.rows["validation"]
+    assert calls[0] == (model.rows["training"], 60)  # the early-stopping run
+    assert calls[1:] == [(rows, found)]  # the refit: one network, every row
+    assert auto.refit_of(model)["epochs"] == found
+    assert auto.refit_of(model)["rows"] == rows
+    assert model.rows == {"training": 77, "validation": 19, "test": 24}  # the split
+
+
+def test_regression_averages_its_networks_in_one_model(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = auto.fit_auto(small_table(regression=True), "y", **SMALL)
+    assert auto.refit_of(model)["members"] == 3
+    assert isinstance(model.network.layers[-1], axon.layers.Average)
+    model.save(tmp_path / "m.axon")
+    again = axon.tabular.load(tmp_path / "m.axon")
+    rows = model.test_rows
+    np.testing.assert_allclose(
+        again.predict(rows)["prediction"], model.predict(rows)["prediction"]
+    )
+
+
+def test_the_average_is_the_mean_of_its_members() -> None:
+    rng = np.random.default_rng(1)
+    members = []
+    for units in (3, 5):
+        net = axon.Sequential(
+            [
+                axon.layers.Input((4,)),
+                axon.layers.Dense(units, "relu"),
+                axon.layers.Dense(2, "softmax"),
+            ]
+        )
+        net.set_weights([rng.normal(size=w.shape) for w in net.get_weights()])
+        members.append(net)
+    x = rng.normal(size=(7, 4)).astype(np.float32)
+    mean = (members[0].predict(x, verbose=0) + members[1].predict(x, verbose=0)) / 2
+    averaged = auto.average(members, 4).predict(x, verbose=0)
+    np.testing.assert_allclose(averaged, mean, rtol=1e-6)
+
+
+def test_a_dropout_rate_per_layer_must_match_the_layers() -> None:
+    with pytest.raises(ValueError, match=r"dropout=\[0.1, 0.2\] for hidden=\[8\]"):
+        auto.fit_auto(small_table(), "y", hidden=[8], dropout=[0.1, 0.2])
+
+
+def test_the_cli_and_the_report_state_each_choice_and_who_made_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import axon.tabular.report
+
+    monkeypatch.setattr(axon.tabular.report, "figures", lambda model: [])  # speed
+    small_table().to_csv(tmp_path / "t.csv", index=False)
+    argv = ["train", str(tmp_path / "t.csv"), "--target", "y", "--epochs", "6"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([*argv, "--verbose", "0", "--output", str(tmp_path / "run")]) == 0
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    out = capsys.readouterr().out
+    assert "Settings (given, from a preset, or chosen from the data, and why):" in out
+    assert re.search(r"\nepochs +6  given +your option\n", out)
+    assert re.search(r"\nbatch size +16  data +about 10 batches per epoch: 96 ", out)
+    assert re.search(r"\nloss +binary_crossentropy +task +the loss that pairs", out)
+    assert "Refit on 96 training rows (validation rows included) for " in out
+    record = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert record["choices"]["hidden"] == {
+        "value": [256],
+        "reason": record["choices"]["hidden"]["reason"],
+        "source": "data",
+    }
+    assert record["hyperparameters"]["hidden"] == [256]
+    assert record["hyperparameters"]["epochs"] == 6
+    assert record["refit"]["rows"] == 96
+    page = (tmp_path / "run" / "report.html").read_text()
+    assert "<h2>Settings, and why" in page
+    assert "about 10 batches per epoch" in page
+
+
+def test_the_cli_preset_tutorial_and_the_quick_start_use_the_tutorials_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import axon.cli.train_table
+
+    monkeypatch.setattr(axon.cli.train_table, "headless_pyplot", lambda: None)
+    small_table().to_csv(tmp_path / "t.csv", index=False)
+    argv = ["train", str(tmp_path / "t.csv"), "--target", "y", "--preset", "tutorial"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main([*argv, "--verbose", "0", "--output", str(tmp_path / "run")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Refit" not in out
+    assert re.search(r"\nhidden +64,32 +preset tutorial +the tutorial preset\n", out)
+    assert re.search(r"\nbatch norm +yes +preset tutorial", out)
+    record = json.loads((tmp_path / "run" / "history.json").read_text())
+    assert record["hyperparameters"]["batch_size"] == 16
+    assert record["hyperparameters"]["learning_rate"] == 0.001
+    assert len(record["history"]["loss"]) <= 100
+
+    parser = argparse.ArgumentParser()
+    train.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["train"])
+    train.tutorial_defaults(args)
+    assert (args.hidden, args.dropout, args.batch_size) == ([64, 32], [0.3, 0.2], 16)
+    assert (args.learning_rate, args.weight_decay, args.no_batch_norm) == (
+        0.001,
+        0.0,
+        False,
+    )
+    assert (args.epochs, args.patience, args.validation_split) == (100, 10, 0.2)
