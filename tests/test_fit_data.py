@@ -116,7 +116,7 @@ def test_bad_weights_are_named(kwargs: Any, error: type, message: str) -> None:
         model().fit(x, y, verbose=0, **kwargs)
 
 
-def test_weights_on_a_model_with_several_outputs_are_refused() -> None:
+def test_class_weights_on_a_model_with_several_outputs_are_refused() -> None:
     inputs = axon.Input((4,))
     net = axon.Model(
         inputs,
@@ -127,8 +127,8 @@ def test_weights_on_a_model_with_several_outputs_are_refused() -> None:
     )
     net.compile("sgd", loss="mse")
     x, _ = data()
-    with pytest.raises(ValueError, match="several outputs"):
-        net.fit(x, [np.zeros(40), np.zeros(40)], sample_weight=np.ones(40), verbose=0)
+    with pytest.raises(ValueError, match="only supported for a model with one output"):
+        net.fit(x, [np.zeros(40), np.zeros(40)], class_weight={0: 1.0}, verbose=0)
 
 
 def test_pandas_frames_series_and_weights() -> None:

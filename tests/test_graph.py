@@ -517,3 +517,16 @@ def test_a_shared_output_layer_is_not_fused_and_its_gradient_is_still_right() ->
     y = np.eye(4)[RNG.integers(0, 4, 7)]
     error = check_model_gradient(model, X, y, "categorical_crossentropy", True)
     assert model._path == "plain" and error < 1e-7, error
+
+
+def test_one_multi_axis_input_reaches_its_first_layer_in_its_shape() -> None:
+    inputs = axon.Input((4, 3))
+    rows = layers.Softmax(axis=-1)(inputs)  # along the 3, not the 12 flat columns
+    model = axon.Model(inputs, layers.Flatten()(rows))
+    x = RNG.normal(size=(6, 4, 3)).astype("float32")
+    expected = np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
+    for predicted in (model.predict(x, verbose=0), model.predict_on_batch(x)):
+        np.testing.assert_allclose(predicted, expected.reshape(6, 12), rtol=1e-5)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, expected.reshape(6, 12), verbose=0)
+    assert model.evaluate(x, expected.reshape(6, 12), verbose=0) < 1e-12

@@ -70,7 +70,9 @@ __all__ = [
     "Sum",
     "TopKCategoricalAccuracy",
     "Variable",
+    "for_loss",
     "get",
+    "identifiers",
     "resolve_accuracy",
     "scalar_result",
     "serialize",
@@ -231,6 +233,8 @@ def unique_names(items: Iterable[Any]) -> list[str]:
     >>> unique_names([Precision(name="p"), Recall(name="p"), "mse", AUC])
     ['p', 'p_1', 'mse', 'auc']
     """
+    if isinstance(items, MetricList):
+        return items.names()
     seen: dict[str, int] = {}
     names = []
     for item in items:
@@ -250,29 +254,88 @@ class MetricList(list[Metric]):
     """The metrics ``compile`` asked for, reset, updated and read together.
 
     The trainer's ``model.metrics``: a list, so ``model.metrics[0]`` is the first
-    metric (Keras groups them in one ``CompileMetrics`` object instead).
+    metric (Keras groups them in one ``CompileMetrics`` object instead). The
+    ``weighted`` metrics (``compile(weighted_metrics=...)``) come after the others
+    and receive each batch's sample weights (from ``sample_weight`` or
+    ``class_weight``); the others never do, as in Keras 3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> both = MetricList([Accuracy()], weighted=[Accuracy()])
+    >>> both.update(np.array([1, 0]), np.array([1, 1]), np.array([3.0, 1.0]))
+    >>> both.logs(0.5)
+    {'loss': 0.5, 'accuracy': 0.5, 'weighted_accuracy': 0.75}
     """
+
+    def __init__(self, metrics: Iterable[Metric] = (), weighted: Iterable[Metric] = ()):
+        super().__init__(metrics)
+        weighted = list(weighted)
+        self.extend(weighted)
+        self.weighted = {id(metric) for metric in weighted}
 
     def reset(self) -> None:
         """Reset every metric (at each epoch's start and each evaluation's)."""
         for metric in self:
             metric.reset_state()
 
-    def update(self, y_true: Any, y_pred: Any) -> None:
-        """Add one batch to every metric."""
+    def update(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Add one batch to every metric; the weighted ones take ``sample_weight``."""
+        if not self.weighted or sample_weight is None:
+            for metric in self:
+                metric.update_state(y_true, y_pred)
+            return
         for metric in self:
-            metric.update_state(y_true, y_pred)
+            if id(metric) in self.weighted:
+                metric.update_state(y_true, y_pred, sample_weight)
+            else:
+                metric.update_state(y_true, y_pred)
+
+    def names(self) -> list[str]:
+        """The keys of the logs, as Keras 3 makes them.
+
+        A repeated name is numbered (``mse``, ``mse_1``); a weighted metric whose
+        name is taken is called ``weighted_<name>`` first (``<output>_weighted_<name>``
+        for a metric of one of several outputs).
+        """
+        seen: dict[str, int] = {}
+        names = []
+        for metric in self:
+            name = metric.name
+            if id(metric) in self.weighted and name in seen:
+                name = getattr(metric, "weighted_name", f"weighted_{name}")
+            count = seen.get(name, 0)
+            seen[name] = count + 1
+            names.append(f"{name}_{count}" if count else name)
+        return names
 
     def logs(self, loss: float) -> dict[str, float]:
-        """``{"loss": loss, name: result, ...}``, the names numbered where repeated."""
+        """``{"loss": loss, name: result, ...}``, named by :meth:`names`."""
         results = [scalar_result(metric) for metric in self]
-        return {
-            "loss": float(loss),
-            **dict(zip(unique_names(self), results, strict=True)),
-        }
+        return {"loss": float(loss), **dict(zip(self.names(), results, strict=True))}
 
-    def batch(self, y_true: Any, y_pred: Any, loss: float) -> dict[str, float]:
+    def batch(
+        self, y_true: Any, y_pred: Any, loss: float, sample_weight: Any = None
+    ) -> dict[str, float]:
         """One batch's logs, from fresh state (``train_on_batch``, as in Keras 3)."""
         self.reset()
-        self.update(y_true, y_pred)
+        self.update(y_true, y_pred, sample_weight)
         return self.logs(loss)
+
+
+def identifiers(value: Any, argument: str) -> list[Any]:
+    """``compile``'s list of metrics as a new list; anything else is a TypeError."""
+    if value is not None and not isinstance(value, (list, tuple)):
+        raise TypeError(f"Expected a list of metrics. Received: {argument}={value!r}")
+    return list(value or [])
+
+
+def for_loss(
+    identifiers: Iterable[Any], loss: Any, output_width: int | None
+) -> list[Metric]:
+    """``compile``'s metric identifiers as metrics for an output trained with ``loss``.
+
+    ``"accuracy"`` follows the loss (:func:`resolve_accuracy`).
+    """
+    name = getattr(type(loss), "registered_name", None) or loss.name
+    return [get(m, name, loss.target, output_width) for m in identifiers]

@@ -182,18 +182,16 @@ def materialize(model: Any, stream: Stream) -> tuple[Array, Array, Array | None]
     for index, x, y, w in stream.batches():
         xs.append(stream.check(index, model._as_inputs(x, f"batch {index}")))
         ys.append(model._as_targets(y, model.loss, f"batch {index}"))
-        ws.append(None if w is None else np.asarray(w, dtype=xs[-1].dtype).ravel())
-    weights = (
-        None
-        if all(w is None for w in ws)
-        else np.concatenate(
-            [
-                np.ones(len(x), xs[0].dtype) if w is None else w
-                for x, w in zip(xs, ws, strict=True)
-            ]
-        )
-    )
-    return np.concatenate(xs), np.concatenate(ys), weights
+        ws.append(w)
+    if all(w is None for w in ws):
+        return np.concatenate(xs), np.concatenate(ys), None
+    from axon.models import weights as weighting  # a column per output for several
+
+    weights = [
+        weighting.prepare(model, y, np.ones(len(y)) if w is None else w)
+        for y, w in zip(ys, ws, strict=True)
+    ]
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(weights)  # type: ignore[arg-type]
 
 
 def open_fit(x: Any, steps: Any, validation_split: float) -> Stream | None:

@@ -16,9 +16,10 @@ import numpy as np
 from axon import config
 from axon.config import Array
 from axon.layers.base import Layer, unique_name
-from axon.metrics import MetricList
+from axon.metrics import MetricList, for_loss, identifiers
 from axon.models import data, inference
 from axon.models.graph import Graph, check_tensors
+from axon.models.structure import flatten, named_items
 from axon.models.trainer import Trainer
 
 
@@ -76,8 +77,8 @@ class Model(Trainer):
                 f"inputs={inputs!r}, outputs={outputs!r}"
             )
         self._inputs_struct, self._outputs_struct = inputs, outputs
-        self.inputs = _flatten(inputs)
-        self.outputs = _flatten(outputs)
+        self.inputs = flatten(inputs)
+        self.outputs = flatten(outputs)
         self._many_outputs = len(self.outputs) > 1
         check_tensors(self.inputs, "inputs", inputs)
         check_tensors(self.outputs, "outputs", outputs)
@@ -95,7 +96,10 @@ class Model(Trainer):
         # One sample's shape, no batch axis (a list of them for several inputs).
         self.input_shape = shapes[0] if len(shapes) == 1 else shapes  # type: ignore[assignment]
         self._columns: list[tuple[slice, tuple[int, ...]]] | None = None
-        if len(self.inputs) > 1:  # the inputs travel side by side in one array
+        # The inputs travel side by side in one 2-D array; forward cuts each back out
+        # and gives it its shape (one Input of shape (4, 3) too: Softmax(axis=-1) or
+        # LayerNormalization must not see 12 flat columns).
+        if len(shapes) > 1 or len(shapes[0]) > 1:
             self._columns, start = [], 0
             for tensor in self.inputs:
                 shape = tuple(int(d) for d in tensor.shape[1:] if d is not None)
@@ -118,6 +122,7 @@ class Model(Trainer):
         self._trainable = True
         self._packed: tuple[bool, ...] | None = None
         self._layout: dict[tuple[int, str], tuple[int, int]] = {}
+        self._weighted_metric_ids: list[Any] = []
         self.built = False
         self.parameters: Array = np.zeros(0, dtype=config.floatx())
         self.gradients: Array = np.zeros(0, dtype=config.floatx())
@@ -314,40 +319,49 @@ class Model(Trainer):
         loss: Any = None,
         metrics: Any = None,
         loss_weights: Any = None,
+        weighted_metrics: Any = None,
     ) -> None:
         """Choose the optimizer, the loss and the metrics (see ``Trainer.compile``).
 
-        A model with several outputs takes a loss, ``loss_weights`` and metrics per
-        output, as a list in the outputs' order or a dict keyed by output name
-        (:mod:`axon.models.outputs`), and trains ``sum_k w_k L_k``.
+        ``weighted_metrics`` receive the sample weights (``sample_weight`` or
+        ``class_weight``) and are logged after ``metrics``, a taken name as
+        ``weighted_<name>`` (Keras 3's rule). A model with several outputs takes a
+        loss, ``loss_weights`` and (weighted) metrics per output, as a list in the
+        outputs' order or a dict keyed by output name (:mod:`axon.models.outputs`),
+        and trains ``sum_k w_k L_k``.
         """
-        if not self._many_outputs:
-            if loss_weights is not None:
-                raise ValueError(
-                    "loss_weights weigh the losses of several outputs; this model has "
-                    f"one. Received: loss_weights={loss_weights!r}"
-                )
-            super().compile(optimizer, loss, metrics)
-            return
-        from axon.models.outputs import OutputLosses, metric_lists
+        if self._many_outputs:
+            from axon.models.outputs import compile_outputs
 
-        if loss is None:
-            super().compile(optimizer, loss)  # the usual error
-        combined = OutputLosses(self, loss, loss_weights)
-        self._output_metric_ids = metric_lists(metrics, combined.names)
-        # The combined loss takes the step's loss and gradients over: instance
-        # attributes, so a one-output model keeps the trainer's methods at no cost.
-        setattr(self, "_loss_value", combined.value)  # noqa: B010
-        setattr(self, "_loss_and_gradient", combined.value_and_gradients)  # noqa: B010
-        super().compile(optimizer, combined)
+            compile_outputs(
+                self, optimizer, loss, metrics, loss_weights, weighted_metrics
+            )
+            return
+        if loss_weights is not None:
+            raise ValueError(
+                "loss_weights weigh the losses of several outputs; this model has "
+                f"one. Received: loss_weights={loss_weights!r}"
+            )
+        self._weighted_metric_ids = identifiers(weighted_metrics, "weighted_metrics")
+        super().compile(optimizer, loss, metrics)
 
     def _resolve_metrics(self) -> None:
-        if not self._many_outputs:
-            super()._resolve_metrics()
-            return
-        from axon.models.outputs import output_metrics
+        if self._many_outputs:
+            from axon.models.outputs import output_metric_list
 
-        self.metrics = MetricList(output_metrics(self, self._output_metric_ids))
+            self.metrics = output_metric_list(self)
+            return
+        super()._resolve_metrics()
+        if self._weighted_metric_ids:
+            width = self.output_shape[-1]
+            extra = for_loss(self._weighted_metric_ids, self.loss, width)
+            self.metrics = MetricList(self.metrics, weighted=extra)
+
+    def _prepare(self, *args: Any) -> tuple[Array, Array]:
+        prepared = super()._prepare(*args)
+        if not self.metrics and self._weighted_metric_ids:  # compiled before built
+            self._resolve_metrics()
+        return prepared
 
     def _as_targets(self, y: Any, loss: Any, name: str) -> Array:
         if self._many_outputs:
@@ -477,40 +491,3 @@ class Model(Trainer):
 
     def __repr__(self) -> str:
         return f"<Model name={self.name!r} layers={len(self._layers)}>"
-
-
-def named_items(
-    value: Any, names: list[str], argument: str, kind: str, optional: Any = ()
-) -> list[tuple[str, Any]]:
-    """``(label, data)`` per name, from a list in their order or a dict keyed by name.
-
-    ``kind`` (``"input"``, ``"output"``) words the errors; names in ``optional`` may
-    be missing from a dict.
-    """
-    if isinstance(value, dict):
-        missing = [key for key in names if key not in value and key not in optional]
-        if missing:
-            raise ValueError(
-                f"Missing data for {kind} {missing[0]!r}. Expected {argument} as a dict "
-                f"with the keys {names}. Received: {argument} with the keys {list(value)}"
-            )
-        return [(f"{argument}[{key!r}]", value.get(key)) for key in names]
-    if isinstance(value, (list, tuple)) and len(value) == len(names):
-        return [(f"{argument}[{i}]", item) for i, item in enumerate(value)]
-    received = (
-        f"a {type(value).__name__} of {len(value)}"
-        if isinstance(value, (list, tuple))
-        else type(value).__name__
-    )
-    raise TypeError(
-        f"This model has {len(names)} {kind}s {names}: expected {argument} as a list "
-        f"of {len(names)} arrays or a dict with those keys. Received: {received}"
-    )
-
-
-def _flatten(structure: Any) -> list[Any]:
-    if isinstance(structure, dict):
-        return list(structure.values())
-    if isinstance(structure, (list, tuple)):
-        return list(structure)
-    return [structure]

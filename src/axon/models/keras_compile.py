@@ -229,7 +229,8 @@ def compile_from_keras(config: Any, where: str) -> dict[str, Any]:
     """
     if not isinstance(config, dict):
         raise ValueError(f"{where}: expected a dict. Received: {type(config).__name__}")
-    known = ("optimizer", "loss", "metrics", "loss_weights", *_IGNORED)
+    known = {"optimizer", "loss", "metrics", "loss_weights", "weighted_metrics"}
+    known |= set(_IGNORED)
     for key, value in config.items():
         if key not in known and value not in (None, [], {}):
             raise ValueError(f"{where}: axon cannot apply {key}. Received: {value!r}")
@@ -240,6 +241,9 @@ def compile_from_keras(config: Any, where: str) -> dict[str, Any]:
         "loss": _per_output(config.get("loss"), f"{where}.loss", _loss_or_none),
         "metrics": _metrics(config.get("metrics") or [], f"{where}.metrics"),
     }
+    if config.get("weighted_metrics"):
+        weighted = config["weighted_metrics"]
+        arguments["weighted_metrics"] = _metrics(weighted, f"{where}.weighted_metrics")
     if config.get("loss_weights") is not None:
         where = f"{where}.loss_weights"
         arguments["loss_weights"] = _per_output(config["loss_weights"], where, _weight)
@@ -270,19 +274,24 @@ def compile_to_keras(model: Any) -> dict[str, Any]:
             module, rate["class_name"], rate["config"]
         )
     loss_weights, metric_ids = None, [_metrics_to_keras(model._metric_ids)]
+    weighted_ids = getattr(model, "_weighted_metric_ids", [])
     if getattr(model, "_many_outputs", False):  # axon.models.outputs.OutputLosses
         settings = model.loss.get_config()
         loss: Any = [_loss_to_keras(entry) for entry in settings["loss"]]
         loss_weights = settings["loss_weights"]
         metric_ids = [_metrics_to_keras(ids) for ids in model._output_metric_ids]
+        weighted = [_metrics_to_keras(ids) for ids in weighted_ids]
     else:
         loss = _loss_to_keras(losses.serialize(model.loss))
+        weighted = [_metrics_to_keras(weighted_ids)]
     return {
         "optimizer": keras_object("keras.optimizers", class_name, optimizer_config),
         "loss": loss,
         "loss_weights": loss_weights,
         "metrics": metric_ids if len(metric_ids) > 1 else (metric_ids[0] or None),
-        "weighted_metrics": None,
+        "weighted_metrics": (weighted if len(weighted) > 1 else weighted[0])
+        if any(weighted)
+        else None,
         "run_eagerly": False,
         "steps_per_execution": 1,
         "jit_compile": False,

@@ -8,6 +8,15 @@ output whose loss is ``None`` is not trained. ``loss_weights`` follows the same 
 also hold each ``<name>_loss`` (unweighted), then each metric as ``<name>_<metric>``,
 from ``metrics`` given as a list with a list per output or a dict keyed by output
 name. Targets come as a list in the outputs' order or a dict keyed by output name.
+``weighted_metrics`` take the same forms; they follow the metrics in the logs, and
+one whose name is taken is logged as ``<name>_weighted_<metric>``.
+
+``sample_weight`` (checked against Keras 3.15): one array weighs every output's
+loss; a list in the outputs' order, or a dict keyed by output name, gives each
+output its own (``None``, or an output left out of the dict, weighs each sample 1).
+Each ``<name>_loss`` is then that output's weighted loss. ``class_weight`` is refused
+for several outputs, as in Keras 3. Where axon goes further: Keras 3.15 fails on a
+dict of weights for a model whose outputs are a list; axon takes it.
 
 Inside, the targets travel side by side in one float array (as several inputs do), so
 batching, shuffling and ``validation_split`` do not change; each loss reads its own
@@ -26,9 +35,10 @@ import numpy as np
 from axon import config, losses, metrics
 from axon.config import Array
 from axon.losses import Loss
-from axon.metrics import Metric
+from axon.metrics import Metric, MetricList
 from axon.models import data
-from axon.models.functional import named_items
+from axon.models import weights as weighting
+from axon.models.structure import named_items
 from axon.models.trainer import Trainer
 
 
@@ -141,20 +151,27 @@ class OutputLosses(Loss):
             parts.append(part)
         return parts
 
-    def value(self, y: Array, outputs: list[Array]) -> float:
-        """``sum_k w_k L_k``, keeping each ``L_k`` in ``values``."""
-        return self._run(y, outputs, None)
+    def value(
+        self, y: Array, outputs: list[Array], weights: Array | None = None
+    ) -> float:
+        """``sum_k w_k L_k``, keeping each ``L_k`` in ``values``.
+
+        ``weights``: sample weights, one column per output (:func:`output_weights`).
+        """
+        return self._run(y, outputs, None, weights)
 
     def value_and_gradients(
-        self, y: Array, outputs: list[Array]
+        self, y: Array, outputs: list[Array], weights: Array | None = None
     ) -> tuple[float, list[Array], list[bool]]:
         """The loss, each output's gradient (scaled by its weight), and where it is."""
         grads: list[Array] = []
         at_logits: list[bool] = []
-        total = self._run(y, outputs, (grads, at_logits))
+        total = self._run(y, outputs, (grads, at_logits), weights)
         return total, grads, at_logits
 
-    def _run(self, y: Array, outputs: list[Array], into: Any) -> float:
+    def _run(
+        self, y: Array, outputs: list[Array], into: Any, weights: Array | None
+    ) -> float:
         total = 0.0
         targets = iter(self.split(y))
         for k, (head, output) in enumerate(zip(self.heads, outputs, strict=True)):
@@ -165,10 +182,19 @@ class OutputLosses(Loss):
                     into[1].append(False)
                 continue
             target = next(targets)
+            w = None if weights is None else weights[:, k]
             if into is None:
-                value = head._loss_value(target, output)
+                value = (
+                    head._loss_value(target, output)
+                    if w is None
+                    else weighting.loss_value(head, target, output, w)
+                )
             else:
-                value, grad, logits = head._loss_and_gradient(target, output)
+                value, grad, logits = (
+                    head._loss_and_gradient(target, output)
+                    if w is None
+                    else weighting.loss_and_gradient(head, target, output, w)
+                )
                 if self.weights[k] != 1.0:
                     grad = grad * config.constant(self.weights[k], grad.dtype)
                 into[0].append(grad)
@@ -209,6 +235,33 @@ def pack_targets(model: Any, y: Any, name: str) -> Array:
     return np.concatenate(parts, axis=1)
 
 
+def output_weights(model: Any, n: int, sample_weight: Any, name: str) -> Array:
+    """Sample weights for several outputs: ``(n, outputs)``, one column per output.
+
+    From one array for every output, a list in the outputs' order, a dict keyed by
+    output name (see the module docstring), or what this function returns.
+    """
+    names = output_names(model)
+    width = (len(names),)
+    if isinstance(sample_weight, np.ndarray) and sample_weight.shape[1:] == width:
+        sample_weight = list(sample_weight.T)  # as this function returns them
+    per_output_given = isinstance(sample_weight, dict) or (
+        isinstance(sample_weight, (list, tuple))
+        and any(item is None or np.ndim(item) > 0 for item in sample_weight)
+    )
+    if not per_output_given:
+        column = weighting.per_sample(sample_weight, n, name)
+        return np.repeat(column[:, None], len(names), axis=1)
+    given = per_output(sample_weight, names, name, None)
+    columns = [
+        np.ones(n, dtype=config.floatx())
+        if value is None
+        else weighting.per_sample(value, n, f"{name}[{output!r}]")
+        for output, value in zip(names, given, strict=True)
+    ]
+    return np.stack(columns, axis=1)
+
+
 class OutputLoss(Metric):
     """The mean of one output's (unweighted) loss over the batches: ``<name>_loss``."""
 
@@ -232,11 +285,15 @@ class OutputMetric(Metric):
 
     def __init__(self, metric: Metric, losses_: OutputLosses, index: int) -> None:
         super().__init__(name=f"{losses_.names[index]}_{metric.name}")
+        # The log's key when a weighted metric's name is taken (MetricList.names).
+        self.weighted_name = f"{losses_.names[index]}_weighted_{metric.name}"
         self.metric, self.losses, self.index = metric, losses_, index
         self.position = sum(head is not None for head in losses_.heads[:index])
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         target = self.losses.split(y_true)[self.position]
+        if sample_weight is not None and np.ndim(sample_weight) == 2:
+            sample_weight = sample_weight[:, self.index]  # this output's column
         self.metric.update_state(target, y_pred[self.index], sample_weight)
 
     def result(self) -> Any:
@@ -246,28 +303,64 @@ class OutputMetric(Metric):
         self.metric.reset_state()
 
 
-def metric_lists(spec: Any, names: list[str]) -> list[list[Any]]:
-    """``compile``'s ``metrics`` for several outputs, as one list per output."""
+def compile_outputs(
+    model: Any,
+    optimizer: Any,
+    loss: Any,
+    metrics_: Any,
+    loss_weights: Any,
+    weighted_metrics: Any,
+) -> None:
+    """``Model.compile`` for several outputs: the combined loss takes the step over."""
+    if loss is None:
+        Trainer.compile(model, optimizer, loss)  # the usual error
+    combined = OutputLosses(model, loss, loss_weights)
+    model._output_metric_ids = metric_lists(metrics_, combined.names)
+    model._weighted_metric_ids = metric_lists(
+        weighted_metrics, combined.names, "weighted_metrics"
+    )
+    # Instance attributes, so a one-output model keeps the trainer's methods at no cost.
+    model._loss_value = combined.value
+    model._loss_and_gradient = combined.value_and_gradients
+    Trainer.compile(model, optimizer, combined)
+
+
+def output_metric_list(model: Any) -> MetricList:
+    """The ``<name>_loss`` trackers, each output's metrics, then its weighted ones."""
+    return MetricList(
+        output_metrics(model, model._output_metric_ids),
+        weighted=output_metrics(model, model._weighted_metric_ids, trackers=False),
+    )
+
+
+def metric_lists(
+    spec: Any, names: list[str], argument: str = "metrics"
+) -> list[list[Any]]:
+    """``compile``'s ``metrics`` (or ``weighted_metrics``), as one list per output."""
     if spec is None:
         return [[] for _ in names]
     if isinstance(spec, (list, tuple)) and not all(
         s is None or isinstance(s, (list, tuple)) for s in spec
     ):
         raise ValueError(
-            f"Expected metrics as a list with a list per output {names}, or a dict "
-            f"keyed by output name. Received: metrics={spec!r}"
+            f"Expected {argument} as a list with a list per output {names}, or a "
+            f"dict keyed by output name. Received: {argument}={spec!r}"
         )
     return [
         list(wanted) if isinstance(wanted, (list, tuple)) else [wanted]
-        for wanted in per_output(spec, names, "metrics", [])
+        for wanted in per_output(spec, names, argument, [])
     ]
 
 
-def output_metrics(model: Any, wanted: list[list[Any]]) -> list[Metric]:
-    """The ``<name>_loss`` trackers, then each output's metrics, in Keras's order."""
+def output_metrics(
+    model: Any, wanted: list[list[Any]], trackers: bool = True
+) -> list[Metric]:
+    """The ``<name>_loss`` trackers (if ``trackers``), then each output's metrics."""
     loss: OutputLosses = model.loss
     found: list[Metric] = [
-        OutputLoss(loss, k) for k, head in enumerate(loss.heads) if head is not None
+        OutputLoss(loss, k)
+        for k, head in enumerate(loss.heads)
+        if head is not None and trackers
     ]
     for k, (head, identifiers) in enumerate(zip(loss.heads, wanted, strict=True)):
         for identifier in identifiers:

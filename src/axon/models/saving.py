@@ -147,26 +147,36 @@ def _names(metrics: list[Any]) -> list[str]:
 
 def _loss_settings(model: Any) -> dict[str, Any]:
     """``compile``'s loss and metrics as JSON; with several outputs, one per output."""
+    weighted = getattr(model, "_weighted_metric_ids", [])
     if not getattr(model, "_many_outputs", False):
         return {
             "loss": losses.serialize(model.loss),
             "metrics": _names(model._metric_ids),
+            "weighted_metrics": _names(weighted),
         }
     return {
         **model.loss.get_config(),  # loss (a list) and loss_weights
         "metrics": [_names(wanted) for wanted in model._output_metric_ids],
+        "weighted_metrics": [_names(wanted) for wanted in weighted],
     }
 
 
 def _compile_arguments(settings: dict[str, Any]) -> dict[str, Any]:
     """The arguments of ``compile`` that :func:`_loss_settings` wrote down."""
     loss, metrics = settings["loss"], settings["metrics"]
+    weighted = settings.get("weighted_metrics") or []  # files before they were saved
     if not isinstance(loss, list):
-        return {"loss": losses.get(loss), "metrics": [str(name) for name in metrics]}
+        return {
+            "loss": losses.get(loss),
+            "metrics": [str(name) for name in metrics],
+            "weighted_metrics": [str(name) for name in weighted],
+        }
     return {
         "loss": [None if entry is None else losses.get(entry) for entry in loss],
         "loss_weights": [float(weight) for weight in settings["loss_weights"]],
         "metrics": [[str(name) for name in wanted] for wanted in metrics],
+        "weighted_metrics": [[str(name) for name in wanted] for wanted in weighted]
+        or None,
     }
 
 

@@ -2,7 +2,9 @@
 
 A chain of layers gets Keras's three columns; a graph with branches, merges or shared
 layers gets a fourth, "Connected to", listing the tensors each layer takes as
-``layer[node][tensor]``, as Keras prints it (on an 80-column terminal).
+``layer[node][tensor]``, as Keras prints it (on an 80-column terminal). Text longer
+than its cell is cut with an ellipsis, as Keras's table cuts it, so every line of
+the table has the same width.
 """
 
 from __future__ import annotations
@@ -28,9 +30,17 @@ def readable_size(n_bytes: float) -> str:
     raise AssertionError("unreachable")
 
 
+def _fit(cell: str, width: int) -> str:
+    """``cell``, cut to ``width`` characters with an ellipsis where longer, as Keras."""
+    return cell if len(cell) <= width else cell[: width - 1] + "…"
+
+
 def _row(cells: list[str], widths: tuple[int, ...], bar: str) -> str:
+    # Each cell holds w - 2 characters between its two spaces of padding.
     parts = [
-        f" {cell:>{w - 2}} " if i == 2 else f" {cell:<{w - 2}} "
+        f" {_fit(cell, w - 2):>{w - 2}} "
+        if i == 2
+        else f" {_fit(cell, w - 2):<{w - 2}} "
         for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
     ]
     return bar + bar.join(parts) + bar

@@ -360,7 +360,7 @@ class Trainer(regularizers.Penalized):
                 self._stop_on_non_finite(loss, epoch, step)
                 return {}
             total, seen = total + loss * len(xb), seen + len(xb)
-            self.metrics.update(yb, output)
+            self.metrics.update(yb, output, batcher.weights)
             if hooks:
                 logs = self.metrics.logs(total / seen)
                 for cb in hooks:
@@ -410,7 +410,7 @@ class Trainer(regularizers.Penalized):
                     else weighting.loss_value(self, yb, output, w[rows])
                 ) + self._regularization()
             total += loss * len(xb)
-            self.metrics.update(yb, output)
+            self.metrics.update(yb, output, None if w is None else w[rows])
         return self.metrics.logs(total / len(x))
 
     def evaluate(
@@ -484,7 +484,7 @@ class Trainer(regularizers.Penalized):
                 f"The loss is {loss}; the step was not applied. Check the learning rate "
                 "and the scaling of the inputs."
             )
-        logs = self.metrics.batch(y, output, loss)  # this batch only, as in Keras 3
+        logs = self.metrics.batch(y, output, loss, w)  # this batch only, as in Keras 3
         return self._format_results(logs, return_dict)
 
     def test_on_batch(

@@ -14,10 +14,12 @@ times ``n / sum(w)`` for ``"mean_with_sample_weight"``. The epoch loss is the me
 the batch losses weighted by batch size, as without weights.
 
 ``class_weight`` (a dict class -> weight) becomes the per-sample weight of each
-sample's class, as in Keras 3. Deliberate differences from Keras 3.15: a class of
-``y`` missing from the dict is a ValueError naming it (Keras silently weights it
-arbitrarily), and ``metrics=`` receive no weights, as in Keras 3 (which sends them only
-to ``weighted_metrics``, an argument axon's ``compile`` does not take yet).
+sample's class, as in Keras 3. ``metrics=`` receive no weights; the metrics of
+``compile(weighted_metrics=...)`` receive these (from ``sample_weight`` or
+``class_weight``), as in Keras 3. A model with several outputs takes a weight array
+per output (:mod:`axon.models.outputs`). Deliberate difference from Keras 3.15: a
+class of ``y`` missing from the dict is a ValueError naming it (Keras silently
+weights it 1).
 """
 
 from __future__ import annotations
@@ -64,9 +66,10 @@ def prepare(
 ) -> Array | None:
     """Return one float weight per sample of ``y``, or None when none are given.
 
-    Raises ValueError for both arguments at once (as Keras), a weight per sample that
-    does not match ``y``'s length, non-finite weights, or a model with several outputs
-    (not supported yet).
+    For several outputs, one column per output (:func:`~axon.models.outputs.
+    output_weights`). Raises ValueError for both arguments at once (as Keras), a
+    weight per sample that does not match ``y``'s length, non-finite weights, or
+    ``class_weight`` with several outputs (as Keras).
     """
     if sample_weight is None and class_weight is None:
         return None
@@ -74,28 +77,40 @@ def prepare(
         raise ValueError(
             "Expected sample_weight or class_weight, not both. Received both."
         )
-    if "_loss_and_gradient" in vars(model):  # a functional model with several outputs
-        raise ValueError(
-            "sample_weight and class_weight are not supported yet for a model with "
-            "several outputs."
-        )
-    if class_weight is not None:
-        weights = _weights_from_classes(class_weight, y)
-    else:
-        try:
-            weights = np.array(sample_weight, dtype=config.floatx())
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"Expected {name} as an array of numbers. "
-                f"Received: {type(sample_weight).__name__}"
-            ) from None
-        if weights.ndim == 2 and weights.shape[1] == 1:
-            weights = weights[:, 0]
-        if weights.shape != (len(y),):
+    if getattr(model, "_many_outputs", False):
+        if class_weight is not None:
             raise ValueError(
-                f"Expected {name} of shape ({len(y)},), one weight per sample. "
-                f"Received: {name} of shape {weights.shape}"
+                "class_weight is only supported for a model with one output, as in "
+                "Keras 3; give each output its weights with sample_weight=[...]. "
+                f"Received: class_weight={class_weight!r}"
             )
+        from axon.models.outputs import output_weights
+
+        return output_weights(model, len(y), sample_weight, name)
+    if class_weight is None:
+        return per_sample(sample_weight, len(y), name)
+    weights = _weights_from_classes(class_weight, y)
+    if not np.isfinite(weights).all():
+        raise ValueError(f"Expected finite weights. Received: {name} with NaN or inf")
+    return weights
+
+
+def per_sample(sample_weight: Any, n: int, name: str) -> Array:
+    """``sample_weight`` as ``n`` finite floats, from ``(n,)`` or ``(n, 1)``."""
+    try:
+        weights = np.array(sample_weight, dtype=config.floatx())
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"Expected {name} as an array of numbers. "
+            f"Received: {type(sample_weight).__name__}"
+        ) from None
+    if weights.ndim == 2 and weights.shape[1] == 1:
+        weights = weights[:, 0]
+    if weights.shape != (n,):
+        raise ValueError(
+            f"Expected {name} of shape ({n},), one weight per sample. "
+            f"Received: {name} of shape {weights.shape}"
+        )
     if not np.isfinite(weights).all():
         raise ValueError(f"Expected finite weights. Received: {name} with NaN or inf")
     return weights
@@ -117,6 +132,8 @@ def _per_value(weights: Array, values: Array) -> Array:
 
 def loss_value(model: Any, y: Array, output: Array, weights: Array) -> float:
     """The weighted batch loss: ``sum(w_i * loss_i) / n`` for the default reduction."""
+    if getattr(model, "_many_outputs", False):  # each output's loss, its own weights
+        return float(model.loss.value(y, output, weights))
     values = model.loss.call(y, output)
     w = _per_value(weights, values)
     divisor = _divisor(model, w, values)
@@ -127,6 +144,8 @@ def loss_and_gradient(
     model: Any, y: Array, output: Array, weights: Array
 ) -> tuple[float, Array, bool]:
     """The weighted loss, its gradient (at the logits where fused) and whether fused."""
+    if getattr(model, "_many_outputs", False):  # lists: one gradient per output
+        return model.loss.value_and_gradients(y, output, weights)
     _, grad, at_logits = model._loss_and_gradient(y, output)
     values = model.loss.call(y, output)
     w = _per_value(weights, values)
