@@ -10,7 +10,9 @@ its default and meaning, and they are good citizens of pipelines, searches,
 cross-validation and calibration (scikit-learn's ``check_estimator`` passes). On top:
 ``dropout``, ``batch_norm``, axon ``optimizer`` objects, ``callbacks``, ``history_``,
 ``model_`` (the axon network) and :meth:`~MLPClassifier.report`, the HTML page
-``axon train`` writes.
+``axon train`` writes. ``X`` may be a ``numpy.memmap`` or a ``dask.array``, read a
+chunk at a time as ``fit`` reads it (:mod:`axon.models.chunked`; ``y`` is held in
+memory, and ``early_stopping`` holds out the last rows rather than a random draw).
 
 Importing this module imports scikit-learn and SciPy (``pip install 'axon[sklearn]'``);
 ``import axon`` does not.
