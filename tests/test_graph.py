@@ -530,3 +530,34 @@ def test_one_multi_axis_input_reaches_its_first_layer_in_its_shape() -> None:
     model.compile(optimizer="sgd", loss="mse")
     model.fit(x, expected.reshape(6, 12), verbose=0)
     assert model.evaluate(x, expected.reshape(6, 12), verbose=0) < 1e-12
+
+
+def test_predict_reads_a_pydataset_for_several_inputs_and_outputs() -> None:
+    a, b = axon.Input((3,), name="a"), axon.Input((2,), name="b")
+    merged = layers.concatenate([a, b])
+    outputs = {"p": layers.Dense(2, name="p")(merged), "q": layers.Dense(1)(merged)}
+    model = axon.Model({"a": a, "b": b}, outputs)
+    x = {"a": RNG.normal(size=(10, 3)), "b": RNG.normal(size=(10, 2))}
+
+    class Batches(axon.utils.PyDataset):
+        def __len__(self) -> int:
+            return 3
+
+        def __getitem__(self, i: int) -> tuple[dict[str, np.ndarray]]:
+            return ({key: value[4 * i : 4 * i + 4] for key, value in x.items()},)
+
+    streamed, whole = model.predict(Batches(), verbose=0), model.predict(x, verbose=0)
+    assert list(streamed) == ["p", "q"]
+    for key in whole:
+        np.testing.assert_allclose(streamed[key], whole[key], rtol=1e-6)
+    model.compile(optimizer="sgd", loss={"p": "mse", "q": "mae"})
+    y = {"p": RNG.normal(size=(10, 2)), "q": RNG.normal(size=(10, 1))}
+
+    class Labelled(Batches):
+        def __getitem__(self, i: int) -> Any:
+            rows = slice(4 * i, 4 * i + 4)
+            return super().__getitem__(i)[0], {k: v[rows] for k, v in y.items()}
+
+    np.testing.assert_allclose(
+        model.evaluate(Labelled(), verbose=0), model.evaluate(x, y, verbose=0)
+    )

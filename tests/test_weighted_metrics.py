@@ -148,3 +148,8 @@ def test_a_pydataset_gives_weights_per_output_as_arrays_do() -> None:
     assert list(histories[1]) == list(histories[0])
     for key, values in histories[0].items():
         np.testing.assert_allclose(histories[1][key], values, rtol=1e-6, err_msg=key)
+    streamed = second.evaluate(Batches(), return_dict=True, verbose=0)
+    expected = second.evaluate(X, [Y, V], sample_weight=[w, None], return_dict=True,
+                               verbose=0)  # fmt: skip
+    assert list(streamed) == list(expected)
+    np.testing.assert_allclose(list(streamed.values()), list(expected.values()))

@@ -216,13 +216,27 @@ def evaluation_arrays(
     return materialize(model, stream)
 
 
-def predict_stream(model: Any, x: Any, steps: Any) -> Array:
-    """``predict`` over a stream's batches, their outputs stacked."""
+def evaluation_data(model: Any, x: Any, steps: Any) -> tuple[Any, Any, Any]:
+    """``evaluate``'s stream read once, as data it takes (it checks and packs them).
+
+    Several inputs or outputs come back as a list or dict, not side by side.
+    """
+    x, y, w = evaluation_arrays(model, x, steps)
+    unpacked = getattr(model, "_unpacked", None)
+    return (*unpacked(x, y), w) if unpacked else (x, y, w)
+
+
+def predict_stream(model: Any, x: Any, steps: Any) -> Any:
+    """``predict`` over a stream's batches, their outputs stacked (per output)."""
     stream = Stream(x, steps, "steps")
     outputs = []
     for index, xb, _, _ in stream.batches():
-        stream.check(index, model._as_inputs(xb, f"batch {index}"))
-        outputs.append(model.predict(xb, batch_size=max(1, len(xb)), verbose=0))
+        rows = len(stream.check(index, model._as_inputs(xb, f"batch {index}")))
+        outputs.append(model.predict(xb, batch_size=rows, verbose=0))
+    if isinstance(outputs[0], dict):  # several outputs
+        return {key: np.concatenate([o[key] for o in outputs]) for key in outputs[0]}
+    if isinstance(outputs[0], list):
+        return [np.concatenate(parts) for parts in zip(*outputs, strict=True)]
     return np.concatenate(outputs)
 
 

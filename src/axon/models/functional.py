@@ -17,7 +17,7 @@ from axon import config
 from axon.config import Array
 from axon.layers.base import Layer, unique_name
 from axon.metrics import MetricList, for_loss, identifiers
-from axon.models import data, inference
+from axon.models import data, datasets, inference
 from axon.models.graph import Graph, check_tensors
 from axon.models.structure import flatten, named_items
 from axon.models.trainer import Trainer
@@ -388,6 +388,14 @@ class Model(Trainer):
             for cols, shape in self._columns
         ]
 
+    def _unpacked(self, x: Array, y: Array) -> tuple[Any, Any]:
+        """Packed inputs and targets as a list and a dict again, for ``_prepare``."""
+        from axon.models.outputs import unpack_targets
+
+        packed = getattr(self, "_columns", None) is not None  # Sequential has none
+        inputs = self._split(x) if packed else x
+        return inputs, unpack_targets(self, y) if self._many_outputs else y
+
     def forward(self, x: Array, training: bool = False) -> Any:
         """Run the graph; one array per output (they may be layers' own buffers)."""
         outputs = self.graph.forward(
@@ -443,9 +451,18 @@ class Model(Trainer):
         return named_items(x, names, name, "input")
 
     def predict(
-        self, x: Any, batch_size: int | None = None, verbose: Any = "auto"
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
     ) -> Any:
-        """Outputs for ``x``, in batches in inference mode (a list or dict for several)."""
+        """Outputs for ``x``, in batches in inference mode (a list or dict for several).
+
+        ``x`` may be a PyDataset or a generator (``steps`` batches of it).
+        """
+        if datasets.is_stream(x):
+            return datasets.predict_stream(self, x, steps)
         packed = self._as_inputs(x, "x")
         self._build_from_data(packed)
         self._check_verbose(verbose)

@@ -262,6 +262,13 @@ def output_weights(model: Any, n: int, sample_weight: Any, name: str) -> Array:
     return np.stack(columns, axis=1)
 
 
+def unpack_targets(model: Any, y: Array) -> dict[str, Array]:
+    """Packed targets as a dict by output name, as :func:`pack_targets` takes them."""
+    loss: OutputLosses = model.loss
+    trained = [name for name, head in zip(loss.names, loss.heads, strict=True) if head]
+    return dict(zip(trained, loss.split(y), strict=True))
+
+
 class OutputLoss(Metric):
     """The mean of one output's (unweighted) loss over the batches: ``<name>_loss``."""
 

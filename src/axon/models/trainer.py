@@ -429,7 +429,7 @@ class Trainer(regularizers.Penalized):
         metrics, or a dict with ``return_dict=True``.
         """
         if datasets.is_stream(x):  # a generator or PyDataset: ``steps`` batches
-            x, y, sample_weight = datasets.evaluation_arrays(self, x, steps)
+            x, y, sample_weight = datasets.evaluation_data(self, x, steps)
         x, y = self._prepare(x, y, "evaluate")
         w = weighting.prepare(self, y, sample_weight)
         verbose = self._check_verbose(verbose)
