@@ -243,3 +243,52 @@ def test_the_cli_preset_tutorial_and_the_quick_start_use_the_tutorials_values(
         False,
     )
     assert (args.epochs, args.patience, args.validation_split) == (100, 10, 0.2)
+
+
+def test_the_budget_search_halves_its_candidates_and_leaves_given_settings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from axon.tabular import budget
+
+    found = budget.search(small_table(), "y", 60, learning_rate=0.003, patience=2)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[1].split(" x ")[0] for line in out] == [
+        " 20 of 20 setting(s)",  # 4 widths x 5 rates: the learning rate was given
+        " 6 of 6 setting(s)",  # the best third, three times the epochs
+        " 2 of 2 setting(s)",
+    ]
+    assert "x 10 epochs" in out[0] and "x 30 epochs" in out[1]
+    assert "x 90 epochs" in out[2]
+    assert sorted(found) == ["dropout", "hidden"]
+    assert {c.source for c in found.values()} == {"search"}
+    chosen = choose(150, 4, given={**found, "learning_rate": 0.003})
+    assert chosen["hidden"] is found["hidden"]
+    assert chosen["learning_rate"].source == "given"
+
+
+def test_the_budget_search_stops_when_its_time_is_spent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from axon.tabular import budget
+
+    found = budget.search(small_table(), "y", 1e-6, epochs=2)
+    assert capsys.readouterr().out.startswith("Search, round 1: 1 of 27 setting(s)")
+    assert sorted(found) == ["dropout", "hidden", "learning_rate"]
+    with pytest.raises(ValueError, match="Received: seconds=0"):
+        budget.search(small_table(), "y", 0)
+
+
+def test_the_cli_budget_shows_its_progress_and_what_it_chose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import axon.cli.train_table
+
+    monkeypatch.setattr(axon.cli.train_table, "headless_pyplot", lambda: None)
+    small_table().to_csv(tmp_path / "t.csv", index=False)
+    argv = ["train", str(tmp_path / "t.csv"), "--target", "y", "--budget", "1e-6"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main([*argv, "--verbose", "0", "--output", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Search, round 1: 1 of 27 setting(s) x 10 epochs; best ")
+    assert re.search(r"\nhidden +\d+  search +best of the --budget search", out)

@@ -159,6 +159,14 @@ def add_parser(commands: Any) -> None:
         help="rows that find the epochs, default 0.2 (the tutorial: the last rows)",
     )
     train.add_argument(
+        "--budget",
+        type=options.positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="first search the learning rate, width and Dropout for about this long "
+        "(successive halving, progress shown), then train the best",
+    )
+    train.add_argument(
         "--no-refit",
         action="store_const",
         const=False,
@@ -287,7 +295,7 @@ def run(args: argparse.Namespace) -> int:
     import axon
     from axon import diagnostics
 
-    if is_table_run(args):
+    if is_table_run(args) or getattr(args, "budget", None):
         from axon.cli.train_table import run_table
 
         return run_table(args)

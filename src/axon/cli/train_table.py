@@ -45,20 +45,30 @@ def run_table(args: argparse.Namespace) -> int:
     name = data if data in BUILTIN and not Path(data).exists() else Path(data).stem
     output = run_folder(args.output, name)  # checked before any work
     monitor = diagnostics.TrainingMonitor()
+    about = {
+        "task": args.task or "auto",
+        "drop": args.drop or (),
+        "test_size": 0.2 if args.test_size is None else args.test_size,
+        "class_weight": args.class_weight,
+    }
+    given = given_settings(args)
     with table_warnings("train"):
+        if args.budget:
+            from axon.tabular.budget import search
+
+            given.update(
+                search(data, args.target, args.budget, seed=args.seed, **about)
+            )
         model = fit_auto(
             data,
             args.target,
             preset=args.preset,
-            task=args.task or "auto",
-            drop=args.drop or (),
-            test_size=0.2 if args.test_size is None else args.test_size,
-            class_weight=args.class_weight,
             seed=args.seed,
             verbose=args.verbose,
             callbacks=[monitor],
             before_training=print_choices,
-            **given_settings(args),
+            **about,
+            **given,
         )
     history = model.history
     findings = [str(f) for f in diagnostics.diagnose(history, monitor)]

@@ -200,7 +200,8 @@ def choose(
     task : {"classification", "regression"}
         Regression averages several networks (``members``).
     given : mapping, optional
-        Settings the user typed; a value that is not None wins over the rule.
+        Settings the user typed; a value that is not None wins over the rule (a
+        :class:`Choice` is taken as it is: a search's finding).
     preset : {None, "tutorial"}
         ``tutorial`` replaces every rule with :data:`TUTORIAL`.
 
@@ -231,7 +232,9 @@ def choose(
             raise ValueError(
                 f"Expected a setting among {', '.join(SETTINGS)}. Received: {name!r}"
             )
-        if value is not None:
+        if isinstance(value, Choice):  # found by a search (axon.tabular.budget)
+            chosen[name] = value
+        elif value is not None:
             chosen[name] = Choice(value, "your option", "given")
     return chosen
 

@@ -1,0 +1,107 @@
+"""``axon train DATA --target COL --budget SECONDS``: a small search before the run.
+
+Successive halving (Jamieson & Talwalkar 2016) over the learning rate, the width of
+the hidden layer and the Dropout rate: every candidate trains a few epochs, the
+best third (lowest validation loss) trains three times as many, and so on until one
+is left or the time is spent; the run then trains the winner with
+:func:`~axon.tabular.auto.fit_auto` (early stopping, then the refit), its values
+reported as chosen by the search. Each candidate is a ``fit_auto`` without refit on
+the same split (same ``seed``), so their validation losses compare. Serial: the
+search runs in this process (the Dask sweep of :mod:`axon.sweep` trains the
+tutorial's network on arrays, not a table's settings).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from axon.tabular.datasets import BUILTIN
+from axon.tabular.defaults import Choice
+from axon.tabular.model import as_frame
+
+SPACE: dict[str, list[Any]] = {
+    "learning_rate": [0.001, 0.003, 0.01],
+    "hidden": [[64], [128], [256], [512]],
+    "dropout": [[0.0], [0.1], [0.2], [0.3], [0.5]],
+}
+FIRST_EPOCHS = 10  # each rung trains three times as many
+START = 27  # candidates in the first round, then 9 and 3: the best of those wins
+
+
+def _label(point: Mapping[str, Any]) -> str:
+    return ", ".join(
+        f"{k.replace('_', ' ')} {Choice(v, '').text()}" for k, v in point.items()
+    )
+
+
+def search(
+    data: Any,
+    target: str | None,
+    seconds: float,
+    *,
+    seed: int | None = 0,
+    progress: Callable[[str], None] = print,
+    **options: Any,
+) -> dict[str, Choice]:
+    """The best settings found within ``seconds``, as Choices from ``"search"``.
+
+    ``options`` go to every :func:`~axon.tabular.auto.fit_auto` call (``task``,
+    ``drop``, ``test_size``, ``class_weight`` and any given setting, which the
+    search then leaves as it is).
+    """
+    from axon.tabular.auto import _named, fit_auto
+
+    if not seconds > 0:
+        raise ValueError(f"Expected a positive number. Received: seconds={seconds}")
+    frame, source = as_frame(data)
+    if target is None and isinstance(data, str) and data in BUILTIN:
+        target = "target"
+    space = {k: v for k, v in SPACE.items() if options.get(k) is None}
+    if not space:
+        return {}
+    points = [
+        dict(zip(space, values, strict=True))
+        for values in itertools.product(*space.values())
+    ]
+    order = np.random.default_rng(seed).permutation(len(points))[:START]
+    alive = [points[i] for i in order]
+    started, epochs, rung = time.perf_counter(), FIRST_EPOCHS, 0
+    best: tuple[float, dict[str, Any]] | None = None
+    while alive:
+        rung += 1
+        tried: list[tuple[float, dict[str, Any]]] = []
+        for point in alive:
+            if time.perf_counter() - started > seconds and (best or tried):
+                break
+            settings = {**options, **point, "epochs": epochs, "refit": False}
+            with _named(source), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the run itself says them once
+                model = fit_auto(frame, target, seed=seed, verbose=0, **settings)
+            losses = (
+                model.history.history.get("val_loss") or model.history.history["loss"]
+            )
+            tried.append((float(np.min(losses)), point))
+        tried.sort(key=lambda t: t[0])
+        if tried:
+            best = tried[0]
+        spent = time.perf_counter() - started
+        progress(
+            f"Search, round {rung}: {len(tried)} of {len(alive)} setting(s) x "
+            f"{epochs} epochs; best {_label(tried[0][1]) if tried else '-'} "
+            f"(validation loss {tried[0][0]:.4f}) after {spent:.1f} of {seconds:g} s"
+        )
+        keep = len(tried) // 3
+        if len(tried) < len(alive) or keep <= 1 or spent > seconds:
+            break  # out of time, or the next round would hold one: it has won
+        alive = [point for _, point in tried[:keep]]
+        epochs *= 3
+    assert best is not None
+    loss, point = best
+    why = f"best of the --budget search (validation loss {loss:.4f} in round {rung})"
+    return {name: Choice(value, why, "search") for name, value in point.items()}
