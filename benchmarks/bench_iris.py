@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import statistics
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from common import median_time, peer, ratio_rows, table, torch_epoch
+from common import interleaved, median_time, peer, ratio_rows, table, torch_epoch
 
 import axon
 from axon.cli import load_iris_split
@@ -23,10 +24,9 @@ from axon.cli import load_iris_split
 EPOCHS, BATCH = 100, 16
 
 
-def keras_api_fit(lib: Any, data: tuple, repeats: int) -> tuple[float, float]:
+def keras_api_fit(lib: Any, data: tuple, accuracies: list[float]) -> Callable[[], None]:
     """The tutorial's program, for axon or Keras: both speak the same API."""
     x_train, x_test, y_train, y_test, _ = data
-    accuracies = []
 
     def fit() -> None:
         model = lib.Sequential(
@@ -55,15 +55,19 @@ def keras_api_fit(lib: Any, data: tuple, repeats: int) -> tuple[float, float]:
         )
         accuracies.append(model.evaluate(x_test, y_test, verbose=0)[1])
 
-    return median_time(fit, repeats), statistics.median(accuracies)
+    return fit
 
 
 def keras_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
     keras = peer("keras")
-    return None if keras is None else keras_api_fit(keras, data, repeats)
+    if keras is None:
+        return None
+    accuracies: list[float] = []
+    seconds = median_time(keras_api_fit(keras, data, accuracies), repeats)
+    return seconds, statistics.median(accuracies)
 
 
-def torch_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
+def torch_fit(data: tuple, accuracies: list[float]) -> Callable[[], None] | None:
     torch = peer("torch")
     if torch is None:
         return None
@@ -73,7 +77,6 @@ def torch_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
     yt = torch.tensor(y_train[:split].argmax(1))
     xv = torch.tensor(x_train[split:], dtype=torch.float32)
     yv = torch.tensor(y_train[split:].argmax(1))
-    accuracies = []
 
     def fit() -> None:
         net = torch.nn.Sequential(
@@ -101,7 +104,7 @@ def torch_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
             pred = net(torch.tensor(x_test, dtype=torch.float32)).argmax(1).numpy()
         accuracies.append(float((pred == y_test.argmax(1)).mean()))
 
-    return median_time(fit, repeats), statistics.median(accuracies)
+    return fit
 
 
 def sklearn_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
@@ -136,10 +139,22 @@ def run(repeats: int) -> list[dict[str, object]]:
     data = load_iris_split()
     for array in data[:4]:
         assert array.dtype == np.float64 or array.dtype == np.float32
-    results = {
-        "axon": keras_api_fit(axon, data, repeats),
+    # axon and the PyTorch loop take turns, so that the load's drift hits both alike
+    # (their ratio moved between 1/6 and 1/11 when each was timed in a block of its
+    # own); a round is five axon fits, then one PyTorch fit.
+    accuracies: dict[str, list[float]] = {"axon": [], "torch": []}
+    axon_fit = keras_api_fit(axon, data, accuracies["axon"])
+    fns = {"axon": lambda: [axon_fit() for _ in range(5)]}
+    pytorch = torch_fit(data, accuracies["torch"])
+    if pytorch is not None:
+        fns["torch"] = pytorch
+    times = interleaved(fns, max(3, repeats // 2))
+    results: dict[str, tuple[float, float] | None] = {
+        "axon": (times["axon"] / 5, statistics.median(accuracies["axon"])),
         "keras 3 (torch backend)": keras_fit(data, max(3, repeats // 5)),
-        "pytorch loop (hand-written)": torch_fit(data, max(3, repeats // 2)),
+        "pytorch loop (hand-written)": None
+        if pytorch is None
+        else (times["torch"], statistics.median(accuracies["torch"])),
         "scikit-learn MLPClassifier (no BN/dropout/val)": sklearn_fit(data, repeats),
     }
     rows = ratio_rows({name: r[0] if r else None for name, r in results.items()})

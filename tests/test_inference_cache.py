@@ -176,9 +176,10 @@ def test_predict_skips_its_checks_only_for_a_ready_finite_single_batch(
     with pytest.raises(ValueError, match="batch_size"):
         model.predict(X, batch_size=0, verbose=0)
     calls.clear()
+    model.predict(X, batch_size=2, verbose=0)  # a ready array, in chunks
+    assert calls == []
     model.predict(X.astype(np.float64), verbose=0)
-    model.predict(X, batch_size=2, verbose=0)
-    assert calls == ["checked", "checked"]
+    assert calls == ["checked"]
     assert not inference.one_batch(model, np.zeros((33, 4), np.float32), None, 0)
     assert not inference.one_batch(model, np.zeros((0, 4), np.float32), None, 0)
 
@@ -235,3 +236,32 @@ def as_list(outputs: Any) -> list[np.ndarray]:
     if isinstance(outputs, dict):
         return list(outputs.values())
     return list(outputs) if isinstance(outputs, list) else [outputs]
+
+
+def test_predict_in_chunks_matches_the_checked_path_and_names_a_bad_value() -> None:
+    model = axon.Sequential(
+        [
+            axon.layers.Input((6,)),
+            axon.layers.Dense(5, activation="relu"),
+            axon.layers.BatchNormalization(),
+            axon.layers.Dense(2, activation="softmax"),
+        ]
+    )
+    x = np.random.default_rng(4).normal(size=(1000, 6)).astype(np.float32)
+    for batch_size in (None, 7, 300, 5000):
+        np.testing.assert_allclose(
+            model.predict(x, batch_size=batch_size, verbose=0),
+            model.predict(x.astype(np.float64), batch_size=batch_size, verbose=0),
+            rtol=1e-6,
+            atol=1e-7,
+        )
+    spoiled = x.copy()
+    spoiled[700, 3] = np.nan  # in the third chunk
+    with pytest.raises(
+        ValueError,
+        match=r"1 NaN or infinite value\(s\), the first at "
+        r"index \(700, 3\)",
+    ):
+        model.predict(spoiled, verbose=0)
+    with pytest.raises(TypeError, match="batch_size"):
+        model.predict(x, batch_size="many", verbose=0)

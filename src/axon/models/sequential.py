@@ -165,11 +165,14 @@ class Sequential(Model):
     ) -> Any:
         """Return the model's outputs for ``x``, computed in batches in inference mode.
 
-        A NumPy array of the model's float type and input shape, finite and at most
-        one batch long, skips the conversions (design note 32); the answer is the same.
+        A NumPy array of the model's float type and input shape skips the
+        conversions, and rows go through the layers in chunks of at least
+        ``inference.CHUNK`` (design note 32); the answer is the same.
         """
         if inference.one_batch(self, x, batch_size, verbose):
             return self.forward(x, training=False).copy()
+        if inference.ready(self, x) and len(x):
+            return inference.predict(self, x, batch_size, verbose)
         if datasets.is_stream(x):  # a generator or PyDataset: ``steps`` batches
             return datasets.predict_stream(self, x, steps)
         return Trainer.predict(self, x, batch_size, verbose)
