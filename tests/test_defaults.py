@@ -292,3 +292,37 @@ def test_the_cli_budget_shows_its_progress_and_what_it_chose(
     out = capsys.readouterr().out
     assert out.startswith("Search, round 1: 1 of 27 setting(s) x 10 epochs; best ")
     assert re.search(r"\nhidden +\d+  search +best of the --budget search", out)
+
+
+def test_the_budget_search_on_dask_finds_what_the_serial_search_finds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    from axon.tabular import budget
+
+    serial = budget.search(small_table(), "y", 60, patience=2, epochs=None)
+    with distributed.Client(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    ) as client:
+        on_dask = budget.search(small_table(), "y", 60, patience=2, client=client)
+    assert {k: c.value for k, c in on_dask.items()} == {
+        k: c.value for k, c in serial.items()
+    }
+    rounds = [
+        line.rsplit(" after ", 1)[0] for line in capsys.readouterr().out.split("\n")
+    ]
+    half = len(rounds) // 2
+    assert half == 3 and rounds[:half] == rounds[half : 2 * half]  # the same losses
+
+
+def test_workers_without_a_budget_are_refused_and_no_cluster_is_made_here(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from axon.tabular import budget
+
+    assert main(["train", "wine", "--workers", "2"]) == 2
+    assert (
+        "--workers and --scheduler run the --budget search" in capsys.readouterr().err
+    )
+    with budget.cluster() as client:
+        assert client is None

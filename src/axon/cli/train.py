@@ -167,6 +167,18 @@ def add_parser(commands: Any) -> None:
         "(successive halving, progress shown), then train the best",
     )
     train.add_argument(
+        "--workers",
+        type=options.positive(int),
+        default=None,
+        help="with --budget: search on a local Dask cluster of this many workers",
+    )
+    train.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="with --budget: search on the Dask cluster of this scheduler",
+    )
+    train.add_argument(
         "--no-refit",
         action="store_const",
         const=False,
@@ -295,7 +307,9 @@ def run(args: argparse.Namespace) -> int:
     import axon
     from axon import diagnostics
 
-    if is_table_run(args) or getattr(args, "budget", None):
+    if (args.workers or args.scheduler) and not args.budget:
+        raise UsageError("--workers and --scheduler run the --budget search: add it")
+    if is_table_run(args) or args.budget:
         from axon.cli.train_table import run_table
 
         return run_table(args)

@@ -54,11 +54,19 @@ def run_table(args: argparse.Namespace) -> int:
     given = given_settings(args)
     with table_warnings("train"):
         if args.budget:
-            from axon.tabular.budget import search
+            from axon.tabular.budget import cluster, search
 
-            given.update(
-                search(data, args.target, args.budget, seed=args.seed, **about)
-            )
+            with cluster(args.workers, args.scheduler) as client:
+                found = search(
+                    data,
+                    args.target,
+                    args.budget,
+                    seed=args.seed,
+                    client=client,
+                    **about,
+                    **given,
+                )
+            given.update(found)
         model = fit_auto(
             data,
             args.target,

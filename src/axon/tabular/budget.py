@@ -6,9 +6,10 @@ best third (lowest validation loss) trains three times as many, and so on until 
 is left or the time is spent; the run then trains the winner with
 :func:`~axon.tabular.auto.fit_auto` (early stopping, then the refit), its values
 reported as chosen by the search. Each candidate is a ``fit_auto`` without refit on
-the same split (same ``seed``), so their validation losses compare. Serial: the
-search runs in this process (the Dask sweep of :mod:`axon.sweep` trains the
-tutorial's network on arrays, not a table's settings).
+the same split (same ``seed``), so their validation losses compare. With a
+``client`` (a ``distributed.Client``: ``axon.sweep.local_cluster`` or
+``axon.sweep.connect`` make one) each round's candidates train on the Dask cluster,
+the table sent once, and a round out of time cancels what has not finished.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 import itertools
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -40,6 +42,66 @@ def _label(point: Mapping[str, Any]) -> str:
     )
 
 
+@contextmanager
+def cluster(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """A Dask client for the search: a local cluster, a scheduler's, or None (here).
+
+    Made by :mod:`axon.sweep`'s ``local_cluster`` and ``connect``, and closed after.
+    """
+    if scheduler is None and workers is None:
+        yield None
+        return
+    from axon import sweep
+
+    if scheduler is not None:
+        with sweep.connect(scheduler) as client:
+            print(f"Searching on the Dask cluster at {scheduler}")
+            yield client
+        return
+    assert workers is not None
+    with sweep.local_cluster(workers) as local, local.get_client() as client:
+        print(f"Searching on a local Dask cluster of {workers} workers")
+        yield client
+
+
+def trial(
+    frame: Any, target: str | None, source: str, seed: int | None, settings: Any
+) -> float:
+    """One candidate's lowest validation loss (a pure function: Dask runs it)."""
+    from axon.tabular.auto import _named, fit_auto
+
+    with _named(source), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the run itself says them once
+        model = fit_auto(frame, target, seed=seed, verbose=0, **settings)
+    losses = model.history.history.get("val_loss") or model.history.history["loss"]
+    return float(np.min(losses))
+
+
+def _round(
+    run: Callable[[dict[str, Any]], Any],
+    points: list[dict[str, Any]],
+    out_of_time: Callable[[], bool],
+    client: Any,
+) -> list[tuple[float, dict[str, Any]]]:
+    """(loss, point) for the points tried before the time ran out (one at least)."""
+    tried: list[tuple[float, dict[str, Any]]] = []
+    if client is None:
+        for point in points:
+            if out_of_time() and tried:
+                break
+            tried.append((run(point), point))
+        return tried
+    from axon.sweep.runner import distributed
+
+    futures = {run(point): i for i, point in enumerate(points)}
+    for future in distributed().as_completed(list(futures)):
+        tried.append((float(future.result()), points[futures[future]]))
+        if out_of_time():
+            client.cancel(list(futures))
+            break
+    return sorted(tried, key=lambda t: points.index(t[1]))
+
+
 def search(
     data: Any,
     target: str | None,
@@ -47,6 +109,7 @@ def search(
     *,
     seed: int | None = 0,
     progress: Callable[[str], None] = print,
+    client: Any = None,
     **options: Any,
 ) -> dict[str, Choice]:
     """The best settings found within ``seconds``, as Choices from ``"search"``.
@@ -55,8 +118,6 @@ def search(
     ``drop``, ``test_size``, ``class_weight`` and any given setting, which the
     search then leaves as it is).
     """
-    from axon.tabular.auto import _named, fit_auto
-
     if not seconds > 0:
         raise ValueError(f"Expected a positive number. Received: seconds={seconds}")
     frame, source = as_frame(data)
@@ -73,20 +134,24 @@ def search(
     alive = [points[i] for i in order]
     started, epochs, rung = time.perf_counter(), FIRST_EPOCHS, 0
     best: tuple[float, dict[str, Any]] | None = None
+    table = frame if client is None else client.scatter(frame, broadcast=True)
+
+    def out_of_time() -> bool:
+        return time.perf_counter() - started > seconds
+
     while alive:
         rung += 1
-        tried: list[tuple[float, dict[str, Any]]] = []
-        for point in alive:
-            if time.perf_counter() - started > seconds and (best or tried):
-                break
-            settings = {**options, **point, "epochs": epochs, "refit": False}
-            with _named(source), warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # the run itself says them once
-                model = fit_auto(frame, target, seed=seed, verbose=0, **settings)
-            losses = (
-                model.history.history.get("val_loss") or model.history.history["loss"]
+        rest = {**options, "epochs": epochs, "refit": False}
+
+        def run(point: dict[str, Any], rest: dict[str, Any] = rest) -> Any:
+            settings = {**rest, **point}
+            if client is None:
+                return trial(table, target, source, seed, settings)
+            return client.submit(
+                trial, table, target, source, seed, settings, pure=False
             )
-            tried.append((float(np.min(losses)), point))
+
+        tried = _round(run, alive, out_of_time, client)
         tried.sort(key=lambda t: t[0])
         if tried:
             best = tried[0]
