@@ -40,7 +40,9 @@ def fit(tmp_path: Path, **kwargs: Any) -> tuple[axon.Sequential, Any]:
         ],
         name="net",
     )
-    model.compile(axon.optimizers.SGD(0.1), "categorical_crossentropy", ["accuracy"])
+    model.compile(
+        axon.optimizers.SGD(0.1), "categorical_crossentropy", metrics=["accuracy"]
+    )
     history = model.fit(
         x,
         y,

@@ -730,7 +730,9 @@ def functional_model() -> axon.Model:
     x = axon.layers.BatchNormalization()(x)
     outputs = axon.layers.Dense(3, activation="softmax", name="out")(x)
     model = axon.Model([a, b], outputs, name="two_inputs")
-    model.compile(axon.optimizers.Adam(0.01), "categorical_crossentropy", ["acc"])
+    model.compile(
+        axon.optimizers.Adam(0.01), "categorical_crossentropy", metrics=["acc"]
+    )
     return model
 
 

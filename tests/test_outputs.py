@@ -169,3 +169,13 @@ def test_targets_that_do_not_fit_the_outputs_are_explained() -> None:
     one_output = axon.Model(inputs := axon.Input((4,)), layers.Dense(1)(inputs))
     with pytest.raises(ValueError, match="loss_weights weigh the losses of several"):
         one_output.compile(optimizer="sgd", loss="mse", loss_weights=[2.0])
+
+
+def test_compile_takes_its_arguments_in_keras_order() -> None:
+    import inspect
+
+    names = list(inspect.signature(axon.Sequential.compile).parameters)[1:6]
+    assert names == ["optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"]
+    model = axon.Sequential([axon.Input((4,)), layers.Dense(2, activation="softmax")])
+    with pytest.raises(ValueError, match=r"third argument is loss_weights.*metrics="):
+        model.compile("sgd", "categorical_crossentropy", ["accuracy"])

@@ -109,7 +109,9 @@ def weights(model: Any) -> list[np.ndarray]:
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_keras_loads_what_axon_trained(tmp_path: Path, name: str) -> None:
     model = axon_model()
-    model.compile(OPTIMIZERS[name](axon), "categorical_crossentropy", ["accuracy"])
+    model.compile(
+        OPTIMIZERS[name](axon), "categorical_crossentropy", metrics=["accuracy"]
+    )
     model.fit(X, Y, epochs=3, batch_size=16, verbose=0)
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras")

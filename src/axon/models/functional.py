@@ -313,15 +313,18 @@ class Model(Trainer):
         return shapes[0] if len(shapes) == 1 else shapes
 
     # -- several outputs (axon.models.outputs) -----------------------------------------
-    def compile(
+    def compile(  # type: ignore[override]  # Keras's order, not the Trainer's
         self,
         optimizer: Any = "rmsprop",
         loss: Any = None,
-        metrics: Any = None,
         loss_weights: Any = None,
+        metrics: Any = None,
         weighted_metrics: Any = None,
     ) -> None:
         """Choose the optimizer, the loss and the metrics (see ``Trainer.compile``).
+
+        The arguments come in Keras 3's order, so a positional call means what it
+        means in Keras (``loss_weights`` before ``metrics``).
 
         ``weighted_metrics`` receive the sample weights (``sample_weight`` or
         ``class_weight``) and are logged after ``metrics``, a taken name as
@@ -338,9 +341,15 @@ class Model(Trainer):
             )
             return
         if loss_weights is not None:
+            hint = (  # compile(opt, loss, ["accuracy"]) gives Keras's loss_weights
+                " (the third argument is loss_weights, as in Keras: pass metrics=...)"
+                if isinstance(loss_weights, list | tuple)
+                and any(isinstance(w, str) for w in loss_weights)
+                else ""
+            )
             raise ValueError(
                 "loss_weights weigh the losses of several outputs; this model has "
-                f"one. Received: loss_weights={loss_weights!r}"
+                f"one{hint}. Received: loss_weights={loss_weights!r}"
             )
         self._weighted_metric_ids = identifiers(weighted_metrics, "weighted_metrics")
         super().compile(optimizer, loss, metrics)
