@@ -128,6 +128,19 @@ def test_report_numbers_match_the_history_json(run: Path) -> None:
     assert "Total params: 2,763" in (run / "report.html").read_text()
 
 
+def test_report_lists_the_hyperparameters_that_were_used(run: Path) -> None:
+    record: dict[str, Any] = json.loads((run / "history.json").read_text())
+    parser = PageParser()
+    parser.feed((run / "report.html").read_text())
+    start = parser.cells.index("name")
+    names = parser.cells[start + 2 :: 2][:40]
+    assert {"epochs", "batch_size", "learning_rate", "hidden"} <= set(names)
+    # unset options (the table's data, Dask's scheduler) and plumbing are left out
+    unset = [k for k, v in record["hyperparameters"].items() if v is None]
+    assert "scheduler" in unset
+    assert not set(names) & {*unset, "output", "verbose"}
+
+
 def look_at(page: str) -> str:
     """The text of the report's "What to look at" section."""
     start = page.index("What to look at")

@@ -69,6 +69,10 @@ def _text_columns(rows: list[list[str]]) -> set[int]:
     return {i for row in rows for i, text in enumerate(row) if not number(text)}
 
 
+# Command-line arguments that say where and how loudly to run, not what was trained.
+_NOT_HYPERPARAMETERS = frozenset({"output", "verbose", "no_batch_norm"})
+
+
 def render(
     title: str,
     summary: str,
@@ -113,9 +117,12 @@ def render(
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         parts.append(_table(header, rows, _text_columns(rows)))
     parts.append("<h2>Hyperparameters</h2>")
-    parts.append(
-        _table(["name", "value"], [[k, str(v)] for k, v in hyperparameters.items()])
-    )
+    shown = [  # options left unset and the CLI's plumbing stay in history.json
+        [k, str(v)]
+        for k, v in hyperparameters.items()
+        if v is not None and k not in _NOT_HYPERPARAMETERS
+    ]
+    parts.append(_table(["name", "value"], shown))
     parts.append(f"<h2>Model</h2><pre>{html.escape(summary)}</pre>")
     for caption, png in figures.items():
         encoded = base64.b64encode(png).decode("ascii")
