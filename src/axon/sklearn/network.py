@@ -233,17 +233,18 @@ def batches(
 def whole_data(
     step: Any, x: Any, y: Array, weights: Array | None, training: bool
 ) -> Any:
-    """``() -> (J, dJ/dw in float64)`` over all rows, for L-BFGS.
+    """``w -> (J, dJ/dw in float64)`` over all rows at parameters ``w``, for L-BFGS.
 
     Arrays in one step; out-of-core rows a chunk at a time, each chunk's objective
     and gradient weighted by its share ``S_c / S`` of the rows (or of the weights),
     which sums to the whole data's. BatchNormalization would see each chunk's
     statistics instead of the data's, so it is refused there.
     """
-    grads = step.model.gradients
+    params, grads = step.model.parameters, step.model.gradients
     if isinstance(x, np.ndarray):
 
-        def at_once() -> tuple[float, Array]:
+        def at_once(w: Array) -> tuple[float, Array]:
+            params[...] = w
             loss = step(x, y, weights, training)
             assert loss is not None  # weights summing to zero are refused before
             return float(loss), grads.astype(np.float64)
@@ -258,7 +259,8 @@ def whole_data(
     parts = x.ranges()
     total = float(len(x) if weights is None else weights.sum())
 
-    def by_chunks() -> tuple[float, Array]:
+    def by_chunks(vector: Array) -> tuple[float, Array]:
+        params[...] = vector
         loss, grad = 0.0, np.zeros(grads.shape, np.float64)
         for a, b in parts:
             w = None if weights is None else weights[a:b]

@@ -26,7 +26,7 @@ from axon import optimizers
 from axon.callbacks import Callback, CallbackList
 from axon.config import Array
 from axon.models.trainer import _deferred_interrupt
-from axon.sklearn import network
+from axon.sklearn import dense_path, network
 from axon.sklearn.steps import Step
 
 
@@ -290,21 +290,25 @@ def fit_lbfgs(estimator: Any, X: Any, Y: Array, weights: Array | None) -> None:
     # The L2 term is added here, in float64 on SciPy's vector: fewer calls.
     step = Step(model, est.out_activation_, 0.0)
     decay = est.alpha / (X.shape[0] if weights is None else float(weights.sum()))
-    mask = step.kernel_mask()
+    scaled_mask = step.kernel_mask() * decay  # alpha / S at the kernels, else 0
+    kernels = np.empty_like(scaled_mask)
     # BatchNormalization normalises with the statistics of the whole data, which
     # keeps the objective deterministic; without it training mode changes nothing.
     training = bool(est.batch_norm)
     iterations = [0]  # this fit's, for the verbose lines
 
-    whole = network.whole_data(step, X, Y, weights, training)
+    if not training and dense_path.supports(model, X):
+        # The usual network (Dense layers on in-memory rows): its own evaluation,
+        # a few NumPy calls a layer, the same numbers as the layers' path.
+        whole: Any = dense_path.DenseObjective(model, X, Y, weights)
+    else:
+        whole = network.whole_data(step, X, Y, weights, training)
 
     def loss_and_gradient(w: Array) -> tuple[float, Array]:
-        params[...] = w
-        loss, grad = whole()
+        loss, grad = whole(w)
         if decay:  # J += (alpha / 2S) ||W||^2, dJ/dW += (alpha / S) W
-            kernels = np.multiply(w, mask)
-            loss += 0.5 * decay * float(np.dot(kernels, w))
-            kernels *= decay
+            np.multiply(w, scaled_mask, out=kernels)
+            loss += 0.5 * float(np.dot(kernels, w))
             grad += kernels
         return loss, grad
 
