@@ -58,10 +58,35 @@ def test_a_large_wide_regression_table_gets_two_layers_and_averaged_networks() -
     assert chosen["dropout"].value == [0.1]
     assert chosen["learning_rate"].value == 0.001
     assert chosen["members"].value == 3
-    assert "300 columns > 128" in chosen["hidden"].reason
+    assert "300 columns > 48" in chosen["hidden"].reason
     small = choose(rows=400, columns=10, task="regression")
     assert small["dropout"].value == [0.3]
     assert small["members"].value == 3
+
+
+def test_the_width_follows_the_networks_inputs_when_they_are_counted() -> None:
+    # 8 columns, one of them text: 61 inputs after one-hot (the cars' table)
+    assert choose(320, 8, "regression", inputs=61)["hidden"].value == [512]
+    assert "61 network inputs > 48" in choose(320, 8, inputs=61)["hidden"].reason
+    assert choose(320, 8, inputs=48)["hidden"].value == [256]
+    assert choose(320, 61)["hidden"].value == [512]  # uncounted: the columns
+    assert choose(320, 61, inputs=30)["hidden"].value == [256]
+    assert choose(320, 8, inputs=61, preset="tutorial")["hidden"].value == [64, 32]
+
+
+def test_fit_auto_counts_the_one_hot_inputs_of_a_small_table() -> None:
+    rng = np.random.default_rng(1)
+    frame = small_table(rows=200)
+    frame["city"] = [f"c{i}" for i in rng.integers(0, 60, len(frame))]  # 50 kept
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = auto.fit_auto(frame, "y", **SMALL)
+        plain = auto.fit_auto(small_table(rows=200), "y", **SMALL)
+    assert len(model.preprocessing.features) > 48
+    assert auto.choices_of(model)["hidden"].value == [512]
+    assert "network inputs" in auto.choices_of(model)["hidden"].reason
+    assert auto.choices_of(plain)["hidden"].value == [256]
+    assert auto._inputs(frame, "nothing", ["nothing"]) is None  # fit_table explains
 
 
 def test_explicit_options_win_over_the_rules_and_the_preset() -> None:
@@ -82,6 +107,7 @@ def test_explicit_options_win_over_the_rules_and_the_preset() -> None:
         ({"rows": 0, "columns": 3}, "Received: rows=0, columns=3"),
         ({"rows": 9, "columns": 3, "preset": "fast"}, "Received: preset='fast'"),
         ({"rows": 9, "columns": 3, "given": {"width": 3}}, "Received: 'width'"),
+        ({"rows": 9, "columns": 3, "inputs": 0}, "Received: inputs=0"),
     ],
 )
 def test_bad_arguments_are_value_errors_naming_them(

@@ -29,9 +29,17 @@ import numpy as np
 
 from axon.tabular.columns import TableWarning
 from axon.tabular.datasets import BUILTIN
-from axon.tabular.defaults import CHOICE_HEADER, SETTINGS, Choice, choose, lines
+from axon.tabular.defaults import (
+    CHOICE_HEADER,
+    DEEP_ROWS,
+    SETTINGS,
+    Choice,
+    choose,
+    lines,
+)
 from axon.tabular.fit import fit_table
 from axon.tabular.model import TabularModel, as_frame, network
+from axon.tabular.preprocessing import Preprocessing
 from axon.tabular.target import Target
 
 FRAME = "the DataFrame"  # what fit_table calls a DataFrame in its messages
@@ -71,6 +79,21 @@ def _task(frame: Any, target: Any, task: str, source: str) -> str:
     if values.nunique() < 2:
         return "classification"  # fit_table explains
     return Target.fit(str(target), values, task, source).task
+
+
+def _inputs(frame: Any, target: Any, drop: Iterable[str]) -> int | None:
+    """The network's inputs (one-hot columns expanded), or None if unknown.
+
+    The columns are fitted on every row here, and again by fit_table on the
+    training rows: on a table below DEEP_ROWS rows that costs milliseconds. A table
+    fit_table will refuse gives None: its own message names the problem.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return len(Preprocessing.fit(frame, target, drop).features) or None
+    except (ValueError, TypeError):
+        return None
 
 
 def _optimizer(chosen: dict[str, Choice]) -> Any:
@@ -173,17 +196,20 @@ def fit_auto(
         target = "target"
     if not frame.index.is_unique:  # the refit finds its rows by their labels
         frame = frame.reset_index(drop=True)
+    drop = list(drop)  # read twice below
     skipped = {target, *drop}
     columns = sum(1 for c in frame.columns if c not in skipped)
     present = (
         int(frame[target].notna().sum()) if target in frame.columns else len(frame)
     )
+    rows = max(1, round(present * (1 - test_size)))
     chosen = choose(
-        max(1, round(present * (1 - test_size))),
+        rows,
         max(1, columns),
         _task(frame, target, task, source),
         given,
         preset,
+        _inputs(frame, target, drop) if rows < DEEP_ROWS else None,
     )
 
     def compile_chosen(model: TabularModel) -> None:
