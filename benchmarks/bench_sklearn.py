@@ -16,12 +16,14 @@ measures their load as much as the fit (OpenBLAS's spinning threads on a loaded
 BLAS thread on an idle machine, wall time is the CPU time. Fits alternate
 (scikit-learn, axon, next seed) so that drifts in the load fall on both.
 
-Usage: ``python benchmarks/bench_sklearn.py [--seeds 5] [--only digits,wine]``.
+Usage: ``python benchmarks/bench_sklearn.py [--seeds 5] [--only digits,wine]
+[--solvers lbfgs]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import warnings
@@ -118,7 +120,11 @@ def compare(
     }
 
 
-def run(seeds: int = SEEDS, only: list[str] | None = None) -> list[dict[str, Any]]:
+def run(
+    seeds: int = SEEDS,
+    only: list[str] | None = None,
+    solvers: tuple[str, ...] = ("adam", "lbfgs"),
+) -> list[dict[str, Any]]:
     # Import every library first: threadpoolctl limits only the BLAS libraries
     # already loaded (SciPy's own OpenBLAS comes with scipy.optimize).
     import scipy.optimize  # noqa: F401
@@ -134,7 +140,7 @@ def run(seeds: int = SEEDS, only: list[str] | None = None) -> list[dict[str, Any
                 continue
             X, y, classify = load()
             big = len(X) > 10_000
-            for solver in ("adam", "lbfgs"):
+            for solver in solvers:
                 params: dict[str, Any] = {"solver": solver}
                 if big and solver == "adam":
                     params["max_iter"] = 50
@@ -161,6 +167,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=SEEDS)
     parser.add_argument("--only", default="", help="comma-separated data-set words")
+    parser.add_argument("--solvers", default="adam,lbfgs", help="comma-separated")
     args = parser.parse_args()
     only = [w for w in args.only.split(",") if w]
-    print(table(run(args.seeds, only), COLUMNS))
+    solvers = tuple(w for w in args.solvers.split(",") if w)
+    print(f"load average at start: {os.getloadavg()}", flush=True)
+    print(table(run(args.seeds, only, solvers), COLUMNS))
+    print(f"load average at end: {os.getloadavg()}")

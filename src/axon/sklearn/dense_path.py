@@ -97,15 +97,41 @@ class DenseObjective:
         # of a ufunc reduction on these shapes.
         self.ones = np.ones(n, dtype)
         self.ones_out = np.ones((self.out.shape[1], 1), dtype)
+        # What each pass reads and writes, one tuple a layer, so that an evaluation
+        # indexes no lists: below^T, d_l, dJ/dW_l, dJ/db_l, then (W_l^T, l - 1) to
+        # carry d_l down to the layer below (None at the first layer).
+        belows = [self.x, *self.acts[:-1]]
+        self.forward_plan = list(
+            zip(self.kernels, self.biases, self.acts, range(len(stack)), strict=True)
+        )
+        self.backward_plan = [
+            (
+                belows[i].T,
+                self.deltas[i],
+                self.kernel_grads[i],
+                self.bias_grads[i],
+                (self.kernels[i].T, i - 1) if i else None,
+            )
+            for i in range(len(stack) - 1, -1, -1)
+        ]
+
+    def kernel_mask(self) -> Array:
+        """1.0 where the flat parameter vector holds a kernel weight, else 0.0."""
+        params = self.params
+        saved = params.copy()
+        params[...] = 0
+        for kernel in self.kernels:
+            kernel[...] = 1
+        mask = params.astype(np.float64)
+        params[...] = saved
+        return mask
 
     def __call__(self, w: Array) -> tuple[float, Array]:
         """Set the parameters to ``w``; return ``J`` and ``dJ/dw`` in float64."""
         self.params[...] = w
         a = self.x
         last = len(self.acts) - 1
-        for i, (kernel, bias, z) in enumerate(
-            zip(self.kernels, self.biases, self.acts, strict=True)
-        ):
+        for kernel, bias, z, i in self.forward_plan:
             _dot(a, kernel, out=z)
             z += bias
             if i < last:
@@ -115,14 +141,13 @@ class DenseObjective:
         data = self.objective(
             out, a, self.y, self.weights, self.scale, self.deltas[last]
         )
-        for i in range(last, -1, -1):
-            delta = self.deltas[i]
-            below = self.x if i == 0 else self.acts[i - 1]
-            _dot(below.T, delta, out=self.kernel_grads[i])
-            _dot(self.ones, delta, out=self.bias_grads[i])
-            if i:
-                _dot(delta, self.kernels[i].T, out=self.deltas[i - 1])
-                self._derivative(i - 1)
+        ones = self.ones
+        for below_t, delta, kernel_grad, bias_grad, down in self.backward_plan:
+            _dot(below_t, delta, out=kernel_grad)
+            _dot(ones, delta, out=bias_grad)
+            if down is not None:
+                _dot(delta, down[0], out=self.deltas[down[1]])
+                self._derivative(down[1])
         return data * self.scale, self.grads.astype(np.float64)
 
     def _activate(self, i: int, z: Array) -> None:

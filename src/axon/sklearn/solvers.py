@@ -287,22 +287,24 @@ def fit_lbfgs(estimator: Any, X: Any, Y: Array, weights: Array | None) -> None:
         X = X.toarray()
     model = est.model_
     params = model.parameters
-    # The L2 term is added here, in float64 on SciPy's vector: fewer calls.
-    step = Step(model, est.out_activation_, 0.0)
     decay = est.alpha / (X.shape[0] if weights is None else float(weights.sum()))
-    scaled_mask = step.kernel_mask() * decay  # alpha / S at the kernels, else 0
-    kernels = np.empty_like(scaled_mask)
     # BatchNormalization normalises with the statistics of the whole data, which
     # keeps the objective deterministic; without it training mode changes nothing.
     training = bool(est.batch_norm)
     iterations = [0]  # this fit's, for the verbose lines
-
+    # The L2 term is added here, in float64 on SciPy's vector: fewer calls.
+    whole: Any
     if not training and dense_path.supports(model, X):
         # The usual network (Dense layers on in-memory rows): its own evaluation,
         # a few NumPy calls a layer, the same numbers as the layers' path.
-        whole: Any = dense_path.DenseObjective(model, X, Y, weights)
+        whole = dense_path.DenseObjective(model, X, Y, weights)
+        mask = whole.kernel_mask()
     else:
+        step = Step(model, est.out_activation_, 0.0)
         whole = network.whole_data(step, X, Y, weights, training)
+        mask = step.kernel_mask()
+    scaled_mask = mask * decay  # alpha / S at the kernels, else 0
+    kernels = np.empty_like(scaled_mask)
 
     def loss_and_gradient(w: Array) -> tuple[float, Array]:
         loss, grad = whole(w)
