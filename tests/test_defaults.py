@@ -59,6 +59,9 @@ def test_a_large_wide_regression_table_gets_two_layers_and_averaged_networks() -
     assert chosen["learning_rate"].value == 0.001
     assert chosen["members"].value == 3
     assert "300 columns > 48" in chosen["hidden"].reason
+    assert chosen["refit"].value is False  # 20% of 50,000 rows is little to lose
+    assert "no refit as 50,000 rows" in chosen["refit"].reason
+    assert choose(rows=9_999, columns=4)["refit"].value is True
     small = choose(rows=400, columns=10, task="regression")
     assert small["dropout"].value == [0.3]
     assert small["members"].value == 3
