@@ -56,6 +56,7 @@ def test_gradient_matches_finite_differences(
     model, x, y, weights = problem(activation, out_activation, weighted)
     assert dense_path.supports(model, x)
     objective = dense_path.DenseObjective(model, x, y, weights)
+    assert objective.x.shape == (x.shape[0], x.shape[1] + 1)  # the first bias folded
     w = model.parameters.copy()
     _, grad = objective(w)
     assert grad.dtype == np.float64
@@ -136,18 +137,40 @@ def test_lbfgs_fits_through_it_as_through_the_layers(
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
 
 
-def test_a_regressor_with_weights_fits_through_it(monkeypatch: Any) -> None:
+def test_a_regressor_with_weights_fits_through_it(
+    monkeypatch: Any, float64: None
+) -> None:
     rng = np.random.default_rng(1)
     X = rng.standard_normal((60, 4))
     y = X @ rng.standard_normal(4) + 0.1 * rng.standard_normal(60)
     weights = rng.uniform(0.5, 2.0, 60)
-    params = {"solver": "lbfgs", "max_iter": 500, "random_state": 0}
-    fast = MLPRegressor(hidden_layer_sizes=(8,), **params).fit(
-        X, y, sample_weight=weights
-    )
-    monkeypatch.setattr(dense_path, "supports", lambda model, x: False)
-    slow = MLPRegressor(hidden_layer_sizes=(8,), **params).fit(
-        X, y, sample_weight=weights
-    )
+    params = {"solver": "lbfgs", "max_iter": 40, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fast = MLPRegressor(hidden_layer_sizes=(8,), **params)
+        fast.fit(X, y, sample_weight=weights)
+        monkeypatch.setattr(dense_path, "supports", lambda model, x: False)
+        slow = MLPRegressor(hidden_layer_sizes=(8,), **params)
+        slow.fit(X, y, sample_weight=weights)
     assert fast.score(X, y) > 0.95
-    np.testing.assert_allclose(fast.predict(X), slow.predict(X), atol=1e-3)
+    assert fast.n_iter_ == slow.n_iter_
+    np.testing.assert_allclose(fast.predict(X), slow.predict(X), atol=1e-6)
+
+
+def test_lbfgs_history_has_each_iteration_s_loss(wine: Any, capsys: Any) -> None:
+    X, y = wine
+    model = MLPClassifier((10,), solver="lbfgs", max_iter=500, random_state=0)
+    model.fit(X, y)
+    losses = model.history_.history["loss"]
+    assert len(losses) == model.n_iter_ == len(model.history_.epoch) > 3
+    assert model.history_.epoch == list(range(model.n_iter_))
+    assert all(isinstance(loss, float) for loss in losses)
+    assert losses[-1] == pytest.approx(model.loss_, rel=1e-12)
+    assert losses == sorted(losses, reverse=True)  # L-BFGS-B only descends
+    with pytest.warns(ConvergenceWarning):
+        model.set_params(verbose=True, max_iter=3).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        f"Iteration {i + 1}, loss = {loss:.8f}"
+        for i, loss in enumerate(model.history_.history["loss"])
+    ]

@@ -97,23 +97,46 @@ class DenseObjective:
         # of a ufunc reduction on these shapes.
         self.ones = np.ones(n, dtype)
         self.ones_out = np.ones((self.out.shape[1], 1), dtype)
+        # The first layer's bias folded into its product: [x, 1] [W; b] = x W + b.
+        # The bias follows the kernel in the flat vectors, so [W; b] is a view
+        # there, and one product gives both dJ/dW and dJ/db: [x, 1]^T d.
+        kernels, kernel_grads = list(self.kernels), list(self.kernel_grads)
+        biases: list[Array | None] = list(self.biases)
+        bias_grads: list[Array | None] = list(self.bias_grads)
+        first = self._stacked(kernels[0], self.biases[0], self.params)
+        first_grad = self._stacked(kernel_grads[0], self.bias_grads[0], self.grads)
+        if first is not None and first_grad is not None:
+            self.x = np.empty((n, x.shape[1] + 1), dtype)  # a copy of x, once
+            self.x[:, :-1] = x
+            self.x[:, -1] = 1
+            kernels[0], kernel_grads[0] = first, first_grad
+            biases[0] = bias_grads[0] = None
         # What each pass reads and writes, one tuple a layer, so that an evaluation
         # indexes no lists: below^T, d_l, dJ/dW_l, dJ/db_l, then (W_l^T, l - 1) to
         # carry d_l down to the layer below (None at the first layer).
         belows = [self.x, *self.acts[:-1]]
         self.forward_plan = list(
-            zip(self.kernels, self.biases, self.acts, range(len(stack)), strict=True)
+            zip(kernels, biases, self.acts, range(len(stack)), strict=True)
         )
         self.backward_plan = [
             (
                 belows[i].T,
                 self.deltas[i],
-                self.kernel_grads[i],
-                self.bias_grads[i],
+                kernel_grads[i],
+                bias_grads[i],
                 (self.kernels[i].T, i - 1) if i else None,
             )
             for i in range(len(stack) - 1, -1, -1)
         ]
+
+    @staticmethod
+    def _stacked(kernel: Array, bias: Array, flat: Array) -> Array | None:
+        """``[kernel; bias]`` as one view of ``flat``, or None if not adjacent."""
+        start = (kernel.ctypes.data - flat.ctypes.data) // flat.itemsize
+        size = kernel.size + bias.size
+        if bias.ctypes.data != kernel.ctypes.data + kernel.nbytes:
+            return None
+        return flat[start : start + size].reshape(kernel.shape[0] + 1, -1)
 
     def kernel_mask(self) -> Array:
         """1.0 where the flat parameter vector holds a kernel weight, else 0.0."""
@@ -133,7 +156,8 @@ class DenseObjective:
         last = len(self.acts) - 1
         for kernel, bias, z, i in self.forward_plan:
             _dot(a, kernel, out=z)
-            z += bias
+            if bias is not None:
+                z += bias
             if i < last:
                 self._activate(i, z)
             a = z
@@ -144,7 +168,8 @@ class DenseObjective:
         ones = self.ones
         for below_t, delta, kernel_grad, bias_grad, down in self.backward_plan:
             _dot(below_t, delta, out=kernel_grad)
-            _dot(ones, delta, out=bias_grad)
+            if bias_grad is not None:
+                _dot(ones, delta, out=bias_grad)
             if down is not None:
                 _dot(delta, down[0], out=self.deltas[down[1]])
                 self._derivative(down[1])

@@ -291,7 +291,6 @@ def fit_lbfgs(estimator: Any, X: Any, Y: Array, weights: Array | None) -> None:
     # BatchNormalization normalises with the statistics of the whole data, which
     # keeps the objective deterministic; without it training mode changes nothing.
     training = bool(est.batch_norm)
-    iterations = [0]  # this fit's, for the verbose lines
     # The L2 term is added here, in float64 on SciPy's vector: fewer calls.
     whole: Any
     if not training and dense_path.supports(model, X):
@@ -314,26 +313,35 @@ def fit_lbfgs(estimator: Any, X: Any, Y: Array, weights: Array | None) -> None:
             grad += kernels
         return loss, grad
 
-    def after_iteration(intermediate_result: Any) -> None:
-        loss = float(intermediate_result.fun)
-        est.history_.on_epoch_end(len(est.history_.epoch), {"loss": loss})
-        iterations[0] += 1
-        if est.verbose:
-            print(f"Iteration {iterations[0]}, loss = {loss:.8f}")
+    losses: list[float] = []  # each iteration's, into history_ after the run
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        result = optimize.minimize(
-            loss_and_gradient,
-            params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            callback=after_iteration,
-            options={
-                "maxfun": est.max_fun,
-                "maxiter": est.max_iter,
-                "gtol": est.tol,
-            },
-        )
+    def after_iteration(intermediate_result: Any) -> None:
+        # Called a few hundred times on small tables: only the append is paid
+        # there; history_ is filled once at the end.
+        losses.append(intermediate_result.fun)
+
+    def after_iteration_verbose(intermediate_result: Any) -> None:
+        losses.append(intermediate_result.fun)
+        print(f"Iteration {len(losses)}, loss = {float(losses[-1]):.8f}")
+
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = optimize.minimize(
+                loss_and_gradient,
+                params.astype(np.float64),
+                method="L-BFGS-B",
+                jac=True,
+                callback=after_iteration_verbose if est.verbose else after_iteration,
+                options={
+                    "maxfun": est.max_fun,
+                    "maxiter": est.max_iter,
+                    "gtol": est.tol,
+                },
+            )
+    finally:  # also when interrupted: the iterations run so far are kept
+        history = est.history_
+        for loss in losses:
+            history.on_epoch_end(len(history.epoch), {"loss": float(loss)})
     params[...] = result.x
     est.n_iter_ = min(int(result.nit), est.max_iter)
     est.loss_ = float(result.fun)
