@@ -93,6 +93,21 @@ def test_same_loss_and_gradient_as_the_layers(
     )
 
 
+@pytest.mark.parametrize("activation", HIDDEN)
+def test_without_the_bias_fold_for_large_x(
+    activation: str, float64: None, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(dense_path, "FOLD_BYTES", 0)  # x is not copied then
+    model, x, y, weights = problem(activation, "softmax", True, seed=5)
+    objective = dense_path.DenseObjective(model, x, y, weights)
+    assert objective.x is x
+    w = model.parameters.astype(np.float64)
+    fast = objective(w)
+    slow = network.whole_data(Step(model, "softmax", 0.0), x, y, weights, False)(w)
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-12)
+    np.testing.assert_allclose(fast[1], slow[1], rtol=0, atol=1e-12)
+
+
 def test_supports_only_a_plain_dense_stack_on_an_array() -> None:
     model, x, _, _ = problem("relu", "softmax", False)
     assert dense_path.supports(model, x)

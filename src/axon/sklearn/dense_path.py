@@ -33,6 +33,8 @@ from axon.models import Sequential
 from axon.sklearn.objective import Objective
 
 _dot = getattr(np.dot, "_implementation", np.dot)  # no dispatch: small products
+FOLD_BYTES = 256 * 2**20
+"""Up to this size ``x`` is copied once with a column of ones (the bias fold)."""
 HIDDEN = ("relu", "tanh", "sigmoid", "linear")
 OUTPUT = {"softmax": "softmax", "sigmoid": "logistic", "linear": "identity"}
 OUTPUT["exponential"] = "exp"  # axon's output activation -> scikit-learn's
@@ -105,7 +107,7 @@ class DenseObjective:
         bias_grads: list[Array | None] = list(self.bias_grads)
         first = self._stacked(kernels[0], self.biases[0], self.params)
         first_grad = self._stacked(kernel_grads[0], self.bias_grads[0], self.grads)
-        if first is not None and first_grad is not None:
+        if first is not None and first_grad is not None and x.nbytes <= FOLD_BYTES:
             self.x = np.empty((n, x.shape[1] + 1), dtype)  # a copy of x, once
             self.x[:, :-1] = x
             self.x[:, -1] = 1
