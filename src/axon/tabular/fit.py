@@ -141,7 +141,8 @@ def fit_table(
     rows["test"] = frame.iloc[test]
     # The splits are copies: from here on one table is held, not two (on a
     # million-row table the whole run's peak memory falls by the table's size).
-    del frame
+    # ``data`` too: it is that table when fit_auto hands over the one it read.
+    del frame, data
     if coding.task == "regression":
         y = np.asarray(rows["training"][target], dtype=np.float64)
         coding = Target(target, "regression", mean=float(y.mean()), std=float(y.std()))

@@ -102,10 +102,25 @@ def network(
     return axon.Sequential(stack)
 
 
+class Handed:
+    """A checked DataFrame handed to fit_table, which takes it out (see as_frame).
+
+    fit_table frees the table once it is split, but a call with many keywords (as
+    fit_auto's, 16) passes its positional arguments in a tuple that the caller holds
+    until the call returns: a DataFrame passed in it stays alive through training.
+    """
+
+    def __init__(self, frame: Any) -> None:
+        self.frame: Any = frame
+
+
 def as_frame(data: Any, progress: bool = False) -> tuple[Any, str]:
     """(DataFrame, how to name it in messages) from a path, a data set or a frame."""
     from axon.tabular import datasets
 
+    if isinstance(data, Handed):  # checked when it was read; emptied here
+        frame, data.frame = data.frame, None
+        return frame, "the DataFrame"
     if isinstance(data, (str, os.PathLike)):
         if str(data) in datasets.BUILTIN and not Path(data).exists():
             return datasets.load(str(data)), str(data)
