@@ -388,3 +388,11 @@ def test_workers_without_a_budget_are_refused_and_no_cluster_is_made_here(
     )
     with budget.cluster() as client:
         assert client is None
+
+
+def test_the_read_time_is_the_tables_read(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    small_table(rows=400).to_csv(path, index=False)
+    model = auto.fit_auto(str(path), "y", epochs=2, seed=0)
+    # fit_auto reads the file, fit_table gets it read: the time is fit_auto's
+    assert model.timings["read"] > 1e-4

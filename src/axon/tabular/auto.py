@@ -191,7 +191,9 @@ def fit_auto(
         As fit_table's, with ``choices`` (setting -> :class:`Choice`) and ``refit``
         (``epochs``, ``rows``, ``members``, ``seconds``; empty without a refit).
     """
+    started = time.perf_counter()
     frame, source = as_frame(data, progress=verbose > 0)
+    read = time.perf_counter() - started  # fit_table gets the table already read
     if target is None and isinstance(data, str) and data in BUILTIN:
         target = "target"
     if not frame.index.is_unique:  # the refit finds its rows by their labels
@@ -253,6 +255,7 @@ def fit_auto(
             before_training=compile_chosen,
         )
     model.source = source
+    model.timings["read"] = read
     setattr(model, "refit", {})  # noqa: B010
     if kept is not None and model.rows.get("validation"):
         refit(model, kept, chosen, seed, class_weight, verbose)
