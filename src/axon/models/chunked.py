@@ -294,16 +294,7 @@ def inputs(x: Any, n_features: int | None, name: str) -> Any:
     """``x`` as :class:`Rows` of checked inputs (an array when it fits one chunk)."""
     source = Source(x, name)
     _check_source(source, name)
-    if len(source.shape) != 2:
-        raise ValueError(
-            f"Expected {name} of shape (samples, features). Received: shape "
-            f"{source.shape}"
-        )
-    if n_features is not None and source.shape[1] != n_features:
-        raise ValueError(
-            f"The model expects {n_features} feature(s) per sample. Received: {name} "
-            f"with {source.shape[1]} column(s), shape {source.shape}"
-        )
+    data.check_input_shape(tuple(source.shape), n_features, name)
 
     def convert(rows: Array, where: str) -> Array:
         return data.as_inputs(rows, n_features, where)

@@ -112,22 +112,29 @@ def as_inputs(x: Any, n_features: int | None = None, name: str = "x") -> Array:
 
         return chunked.inputs(x, n_features, name)
     array = _to_array(x, name)
-    if array.ndim != 2:
+    check_input_shape(array.shape, n_features, name)
+    return _cast_finite(array, name)
+
+
+def check_input_shape(
+    shape: tuple[int, ...], n_features: int | None, name: str = "x"
+) -> None:
+    """Refuse inputs that are not ``(samples, n_features)``, in memory or on disk."""
+    if len(shape) != 2:
         hint = (
             " Reshape a single feature with x.reshape(-1, 1)."
-            if array.ndim == 1
+            if len(shape) == 1
             else ""
         )
         raise ValueError(
             f"Expected {name} of shape (samples, features). Received: shape "
-            f"{array.shape}.{hint}"
+            f"{shape}.{hint}"
         )
-    if n_features is not None and array.shape[1] != n_features:
+    if n_features is not None and shape[1] != n_features:
         raise ValueError(
             f"The model expects {n_features} feature(s) per sample. Received: {name} "
-            f"with {array.shape[1]} column(s), shape {array.shape}"
+            f"with {shape[1]} column(s), shape {shape}"
         )
-    return _cast_finite(array, name)
 
 
 def _all_finite(array: Array) -> bool:
