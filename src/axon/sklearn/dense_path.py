@@ -30,6 +30,7 @@ from scipy.special import expit
 from axon import layers
 from axon.config import Array, constant
 from axon.models import Sequential
+from axon.sklearn.network import kernel_mask
 from axon.sklearn.objective import Objective
 
 _dot = getattr(np.dot, "_implementation", np.dot)  # no dispatch: small products
@@ -142,14 +143,7 @@ class DenseObjective:
 
     def kernel_mask(self) -> Array:
         """1.0 where the flat parameter vector holds a kernel weight, else 0.0."""
-        params = self.params
-        saved = params.copy()
-        params[...] = 0
-        for kernel in self.kernels:
-            kernel[...] = 1
-        mask = params.astype(np.float64)
-        params[...] = saved
-        return mask
+        return kernel_mask(self.params, self.kernels)
 
     def __call__(self, w: Array) -> tuple[float, Array]:
         """Set the parameters to ``w``; return ``J`` and ``dJ/dw`` in float64."""

@@ -92,6 +92,21 @@ def dense_layers(model: Sequential) -> list[Any]:
     return [layer for layer in model.layers if isinstance(layer, layers.Dense)]
 
 
+def kernel_mask(params: Array, kernels: list[Array]) -> Array:
+    """1.0 where the flat vector ``params`` holds a kernel weight, else 0.0.
+
+    ``kernels`` are views into ``params``: marking them through the views finds
+    their places without bookkeeping; ``params`` is restored afterwards.
+    """
+    saved = params.copy()
+    params[...] = 0
+    for kernel in kernels:
+        kernel[...] = 1
+    mask = params.astype(np.float64)
+    params[...] = saved
+    return mask
+
+
 def model_state(model: Sequential) -> dict[str, Any]:
     """What pickling keeps of a model: its config and weights (plain data)."""
     return {"config": model.get_config(), "weights": model.get_weights()}

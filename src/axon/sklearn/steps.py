@@ -18,7 +18,7 @@ import numpy as np
 
 from axon.config import Array, constant
 from axon.models import Sequential
-from axon.sklearn.network import dense_layers
+from axon.sklearn.network import dense_layers, kernel_mask
 from axon.sklearn.objective import Objective
 
 
@@ -73,14 +73,7 @@ class Step:
 
     def kernel_mask(self) -> Array:
         """1.0 where the flat parameter vector holds a kernel weight, else 0.0."""
-        params = self.model.parameters
-        saved = params.copy()
-        params[...] = 0
-        for kernel in self.kernels:
-            kernel[...] = 1
-        mask = params.astype(np.float64)
-        params[...] = saved
-        return mask
+        return kernel_mask(self.model.parameters, self.kernels)
 
     def penalty(self, scale: float) -> float:
         """``(alpha / 2) sum ||W||^2 * scale``, the L2 term (``scale = 1 / S``)."""
