@@ -66,7 +66,10 @@ PERIPHERY = {
 # output, predict and evaluate of a functional model on streams, models/structure.py).
 # Raised by 130 for issue 12's inference paths (BatchNormalization's cached fold,
 # models/inference.py: predict_on_batch without the checks for serving loops).
-CORE_BUDGET = 10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170 + 160 + 460 + 265 + 130
+# Raised by 200 for this session's speed work on issue 12 (the small step, the
+# tutorial's fit, one-sample predict); the commit that closes the session replaces
+# it by what was used.
+CORE_BUDGET = 10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170 + 160 + 460 + 265 + 130 + 200
 MODULE_BUDGET = 520  # lines in any one module (the trainer, 503, is the longest)
 
 
