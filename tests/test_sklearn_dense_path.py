@@ -108,6 +108,16 @@ def test_without_the_bias_fold_for_large_x(
     np.testing.assert_allclose(fast[1], slow[1], rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("columns", [1, 2, 3, 10, 16, 17, 40])
+def test_row_max_is_numpy_s(columns: int) -> None:
+    z = np.random.default_rng(columns).standard_normal((9, columns)).astype("f4")
+    z[4, columns // 2] = 7.0  # the largest in some middle or last column
+    z[6, -1] = np.nan  # propagated, as np.max propagates it
+    out = np.empty((9, 1), "f4")
+    assert dense_path.row_max(z, out) is out
+    np.testing.assert_array_equal(out, z.max(axis=1, keepdims=True))
+
+
 def test_supports_only_a_plain_dense_stack_on_an_array() -> None:
     model, x, _, _ = problem("relu", "softmax", False)
     assert dense_path.supports(model, x)

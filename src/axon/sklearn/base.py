@@ -2,7 +2,7 @@
 
 ``fit`` checks the arguments and the data as scikit-learn does, encodes the targets
 (the subclasses), builds the network on the first pass (:mod:`axon.sklearn.network`)
-and runs a solver (:mod:`axon.sklearn.solvers`).
+and runs a solver (:mod:`axon.sklearn.solvers`, :mod:`axon.sklearn.lbfgs`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from axon import config, optimizers
 from axon.callbacks import History
 from axon.config import Array
 from axon.models import Sequential, chunked
-from axon.sklearn import network, solvers
+from axon.sklearn import lbfgs, network, solvers
 from axon.sklearn.reporting import write_report
 from axon.sklearn.validation import (
     InvalidParameterError,
@@ -34,6 +34,7 @@ from axon.sklearn.validation import (
     check_sample_weight,
     dropout_rates,
     hidden_units,
+    plain_arrays,
 )
 
 STOCHASTIC = ("sgd", "adam")
@@ -105,7 +106,8 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
             y = check_array(y, ensure_2d=False, dtype=numeric, input_name="y")
             check_consistent_length(X, y)
         else:
-            X, y = validate_data(
+            plain = plain_arrays(self, X, y, dtype) if first_pass else None
+            X, y = plain or validate_data(
                 self,
                 X,
                 y,
@@ -131,7 +133,7 @@ class BaseMLP(BaseEstimator):  # type: ignore[misc]
         if self.solver in STOCHASTIC:
             solvers.fit_stochastic(self, X, Y, weights, rng, incremental)
         else:
-            solvers.fit_lbfgs(self, X, Y, weights)
+            lbfgs.fit_lbfgs(self, X, Y, weights)
         if not np.isfinite(self.model_.parameters).all():
             raise ValueError(
                 "Solver produced non-finite parameter weights. The input data may "

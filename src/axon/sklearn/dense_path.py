@@ -59,6 +59,24 @@ def supports(model: Sequential, x: Any) -> bool:
     return all(name in HIDDEN for name in names[:-1]) and names[-1] in OUTPUT
 
 
+def row_max(z: Array, out: Array) -> Array:
+    """``max_j z_ij`` into the ``(n, 1)`` array ``out``; returns ``out``.
+
+    With few columns, one ``np.maximum`` per column: NumPy's reduction along a
+    short last axis is several times slower (digits' 1,347 x 10 logits: 89 us
+    against 16 us; wine's 133 x 3: 5.7 against 2.9 us). The maximum is exact, so
+    the result is the same either way.
+    """
+    columns = z.shape[1]
+    if not 2 <= columns <= 16:
+        return np.maximum.reduce(z, axis=1, keepdims=True, out=out)
+    column = out[:, 0]
+    np.maximum(z[:, 0], z[:, 1], out=column)
+    for j in range(2, columns):
+        np.maximum(column, z[:, j], out=column)
+    return out
+
+
 class DenseObjective:
     """``w -> (J(w), dJ/dw)`` without the L2 term, for a Dense stack on fixed rows.
 
@@ -93,7 +111,9 @@ class DenseObjective:
         self.out = np.empty_like(self.acts[-1])
         self.deltas = [np.empty_like(a) for a in self.acts]
         self.work = [np.empty_like(a) for a in self.acts]
-        self.mask = [np.empty(a.shape, bool) for a in self.acts]
+        # relu's 1[z > 0] as 0.0/1.0 in the float type: multiplying by a bool
+        # array casts it on every use (wine: 3.2 against 1.5 us a product).
+        self.mask = [np.empty_like(a) for a in self.acts]
         self.rows = np.empty((n, 1), dtype)
         self.one, self.zero = constant(1.0, dtype), constant(0.0, dtype)
         # Column and row sums as products with ones: a BLAS call costs a fraction
@@ -184,7 +204,7 @@ class DenseObjective:
     def _output(self, z: Array) -> Array:
         kind, out = self.objective.out_activation, self.out
         if kind == "softmax":  # shifted by the row's largest logit: no overflow
-            np.maximum.reduce(z, axis=1, keepdims=True, out=self.rows)
+            row_max(z, self.rows)
             np.subtract(z, self.rows, out=out)
             np.exp(out, out=out)
             _dot(out, self.ones_out, out=self.rows)

@@ -4,9 +4,8 @@ The stochastic solvers loop over epochs here because scikit-learn's rules live a
 that level: the loss curve, ``tol`` with ``n_iter_no_change``, early stopping on a
 validation score, the "adaptive" and "invscaling" learning rates, ``t_``. Each step
 is axon's: a :class:`~axon.sklearn.steps.Step` (forward, the gradient at the logits,
-backward) and one optimizer step over the flat parameter vector. L-BFGS hands that
-vector to ``scipy.optimize.minimize(method="L-BFGS-B")`` with the loss and gradient
-of the same step on the whole data.
+backward) and one optimizer step over the flat parameter vector. L-BFGS is in
+:mod:`axon.sklearn.lbfgs`.
 
 The functions read and write the estimator's scikit-learn attributes (``n_iter_``,
 ``loss_curve_``...), as scikit-learn's own solver methods do.
@@ -18,7 +17,7 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import optimize, sparse
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
@@ -26,7 +25,7 @@ from axon import optimizers
 from axon.callbacks import Callback, CallbackList
 from axon.config import Array
 from axon.models.trainer import _deferred_interrupt
-from axon.sklearn import dense_path, network
+from axon.sklearn import network
 from axon.sklearn.steps import Step
 
 
@@ -273,88 +272,3 @@ def should_stop(estimator: Any) -> bool:
     if est.verbose:
         print(f"{message} Stopping.")
     return True
-
-
-def fit_lbfgs(estimator: Any, X: Any, Y: Array, weights: Array | None) -> None:
-    """L-BFGS-B over the flat parameter vector, on the whole data at each evaluation.
-
-    A sparse ``X`` is densified once, since every evaluation reads all of it.
-    SciPy works in float64: the vector is cast to the float type for each
-    evaluation and the gradient back to float64, and the loss is summed in float64.
-    """
-    est = estimator
-    if sparse.issparse(X):
-        X = X.toarray()
-    model = est.model_
-    params = model.parameters
-    decay = est.alpha / (X.shape[0] if weights is None else float(weights.sum()))
-    # BatchNormalization normalises with the statistics of the whole data, which
-    # keeps the objective deterministic; without it training mode changes nothing.
-    training = bool(est.batch_norm)
-    # The L2 term is added here, in float64 on SciPy's vector: fewer calls.
-    whole: Any
-    if not training and dense_path.supports(model, X):
-        # The usual network (Dense layers on in-memory rows): its own evaluation,
-        # a few NumPy calls a layer, the same numbers as the layers' path.
-        whole = dense_path.DenseObjective(model, X, Y, weights)
-        mask = whole.kernel_mask()
-    else:
-        step = Step(model, est.out_activation_, 0.0)
-        whole = network.whole_data(step, X, Y, weights, training)
-        mask = step.kernel_mask()
-    scaled_mask = mask * decay  # alpha / S at the kernels, else 0
-    kernels = np.empty_like(scaled_mask)
-
-    def loss_and_gradient(w: Array) -> tuple[float, Array]:
-        loss, grad = whole(w)
-        if decay:  # J += (alpha / 2S) ||W||^2, dJ/dW += (alpha / S) W
-            np.multiply(w, scaled_mask, out=kernels)
-            loss += 0.5 * float(np.dot(kernels, w))
-            grad += kernels
-        return loss, grad
-
-    losses: list[float] = []  # each iteration's, into history_ after the run
-
-    def after_iteration(intermediate_result: Any) -> None:
-        # Called a few hundred times on small tables: only the append is paid
-        # there; history_ is filled once at the end.
-        losses.append(intermediate_result.fun)
-
-    def after_iteration_verbose(intermediate_result: Any) -> None:
-        losses.append(intermediate_result.fun)
-        print(f"Iteration {len(losses)}, loss = {float(losses[-1]):.8f}")
-
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            result = optimize.minimize(
-                loss_and_gradient,
-                params.astype(np.float64),
-                method="L-BFGS-B",
-                jac=True,
-                callback=after_iteration_verbose if est.verbose else after_iteration,
-                options={
-                    "maxfun": est.max_fun,
-                    "maxiter": est.max_iter,
-                    "gtol": est.tol,
-                },
-            )
-    finally:  # also when interrupted: the iterations run so far are kept
-        history = est.history_
-        for loss in losses:
-            history.on_epoch_end(len(history.epoch), {"loss": float(loss)})
-    params[...] = result.x
-    est.n_iter_ = min(int(result.nit), est.max_iter)
-    est.loss_ = float(result.fun)
-    if result.status != 0:
-        message = result.message
-        if isinstance(message, bytes):
-            message = message.decode("latin1")
-        warnings.warn(
-            f"lbfgs failed to converge after {est.n_iter_} iteration(s) "
-            f"(status={result.status}): {message}. Increase the number of "
-            f"iterations (max_iter={est.max_iter}) or of loss evaluations "
-            f"(max_fun={est.max_fun}), or scale the data (for example with "
-            "sklearn's StandardScaler).",
-            ConvergenceWarning,
-            stacklevel=4,
-        )

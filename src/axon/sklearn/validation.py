@@ -234,3 +234,34 @@ def check_sample_weight(sample_weight: Any, n_samples: int, dtype: Any) -> Any:
             "Received: every weight is zero"
         )
     return weights.astype(dtype)
+
+
+def plain_arrays(estimator: Any, X: Any, y: Any, dtype: Any) -> tuple[Any, Any] | None:
+    """``validate_data(reset=True)``'s result for the common case, or None.
+
+    The common case: ``X`` a 2-d float ndarray and ``y`` a 1-d ndarray of numbers,
+    as many rows, at least one row and one column, every value finite once ``X``
+    is in ``dtype``. Then ``validate_data`` (with the arguments ``fit`` gives it)
+    returns ``X`` in ``dtype`` and ``y`` as it is, and records ``n_features_in_``
+    with no ``feature_names_in_``; this does the same in a few NumPy calls,
+    without the DataFrame and tag look-ups (a wine fit: 0.2 ms of 2.7 ms). Any
+    other input gets None, so that ``validate_data`` checks it and raises its
+    own errors: nothing passes here that it would refuse.
+    """
+    if type(X) is not np.ndarray or type(y) is not np.ndarray:
+        return None
+    if X.ndim != 2 or X.dtype.kind != "f" or y.ndim != 1 or y.dtype.kind not in "biuf":
+        return None
+    if X.shape[0] == 0 or X.shape[1] == 0 or y.shape[0] != X.shape[0]:
+        return None
+    # A sum is finite only if every value is (a sum that overflows sends the
+    # data to validate_data, which looks at each value).
+    with np.errstate(over="ignore", invalid="ignore"):
+        X = X if X.dtype == dtype else X.astype(dtype)
+        if not np.isfinite(np.add.reduce(X, axis=None)):
+            return None
+        if y.dtype.kind == "f" and not np.isfinite(np.add.reduce(y)):
+            return None
+    estimator.n_features_in_ = X.shape[1]
+    estimator.__dict__.pop("feature_names_in_", None)
+    return X, y
