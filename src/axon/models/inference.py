@@ -41,13 +41,14 @@ def one_batch(model: Any, x: Any, batch_size: Any, verbose: Any) -> bool:
     0.35 us for four values where ``isfinite(x).all()`` takes 1.5 us.
     """
     if not (
-        ready(model, x)
-        and 0 < len(x) <= (32 if batch_size is None else 0)
+        batch_size is None
+        and ready(model, x)
+        and 0 < len(x) <= 32
         and verbose in _VERBOSE
     ):
         return False
     if x.size <= 32:
-        return math.isfinite(sum(x.reshape(-1).tolist()))
+        return math.isfinite(sum(x.ravel().tolist()))
     return data._all_finite(x)
 
 
