@@ -14,10 +14,14 @@ both (``threadpoolctl``): the machine is shared with other jobs, so wall time
 measures their load as much as the fit (OpenBLAS's spinning threads on a loaded
 2-core machine made one scikit-learn fit take 43 s instead of 2.5 s); with one
 BLAS thread on an idle machine, wall time is the CPU time. Fits alternate
-(scikit-learn, axon, next seed) so that drifts in the load fall on both.
+(scikit-learn, axon, next seed) so that drifts in the load fall on both. On the
+four small tables a fit takes milliseconds, so each seed's pair is fitted
+``--repeats`` times (5), alternating, and the seed's time is the median of its
+fits; every repeat of a seed gives the same model, so scores and epochs are one
+fit's. The load average is printed with each row.
 
-Usage: ``python benchmarks/bench_sklearn.py [--seeds 5] [--only digits,wine]
-[--solvers lbfgs]``.
+Usage: ``python benchmarks/bench_sklearn.py [--seeds 5] [--repeats 5]
+[--only digits,wine] [--solvers lbfgs]``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ import numpy as np
 from common import format_seconds, table
 
 SEEDS = 5
+REPEATS = 5
+"""Fits per seed and estimator on tables under 10,000 rows (one above)."""
 COLUMNS = [
     "data",
     "solver",
@@ -43,6 +49,7 @@ COLUMNS = [
     "score sklearn",
     "score axon",
     "epochs sklearn / axon",
+    "load",
 ]
 
 
@@ -80,9 +87,18 @@ def datasets() -> dict[str, Callable[[], tuple[np.ndarray, np.ndarray, bool]]]:
 
 
 def compare(
-    X: np.ndarray, y: np.ndarray, classify: bool, params: dict[str, Any], seeds: int
+    X: np.ndarray,
+    y: np.ndarray,
+    classify: bool,
+    params: dict[str, Any],
+    seeds: int,
+    repeats: int = 1,
 ) -> dict[str, Any]:
-    """Fit both estimators once per seed; medians of time, score and epochs."""
+    """Fit both estimators ``repeats`` times a seed; medians over the seeds.
+
+    A seed's time is the median of its ``repeats`` fits; its score and epochs
+    are its last fit's (each repeat is the same fit).
+    """
     from sklearn import neural_network
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
@@ -104,15 +120,19 @@ def compare(
         )
         scaler = StandardScaler().fit(x_train)
         x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
-        for key, make in makers.items():
-            model = make(random_state=seed, **params)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                start = time.process_time()
-                model.fit(x_train, y_train)
-                times[key].append(time.process_time() - start)
-            scores[key].append(float(model.score(x_test, y_test)))
-            epochs[key].append(int(model.n_iter_))
+        fits: dict[str, list[float]] = {k: [] for k in makers}
+        for _ in range(repeats):
+            for key, make in makers.items():
+                model = make(random_state=seed, **params)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    start = time.process_time()
+                    model.fit(x_train, y_train)
+                    fits[key].append(time.process_time() - start)
+                if len(fits[key]) == repeats:
+                    times[key].append(statistics.median(fits[key]))
+                    scores[key].append(float(model.score(x_test, y_test)))
+                    epochs[key].append(int(model.n_iter_))
     return {
         "times": {k: statistics.median(v) for k, v in times.items()},
         "scores": {k: statistics.median(v) for k, v in scores.items()},
@@ -124,6 +144,7 @@ def run(
     seeds: int = SEEDS,
     only: list[str] | None = None,
     solvers: tuple[str, ...] = ("adam", "lbfgs"),
+    repeats: int = REPEATS,
 ) -> list[dict[str, Any]]:
     # Import every library first: threadpoolctl limits only the BLAS libraries
     # already loaded (SciPy's own OpenBLAS comes with scipy.optimize).
@@ -144,7 +165,7 @@ def run(
                 params: dict[str, Any] = {"solver": solver}
                 if big and solver == "adam":
                     params["max_iter"] = 50
-                result = compare(X, y, classify, params, seeds)
+                result = compare(X, y, classify, params, seeds, 1 if big else repeats)
                 t, s, e = result["times"], result["scores"], result["epochs"]
                 rows.append(
                     {
@@ -157,6 +178,7 @@ def run(
                         "score sklearn": f"{s['sklearn']:.4f}",
                         "score axon": f"{s['axon']:.4f}",
                         "epochs sklearn / axon": f"{e['sklearn']:g} / {e['axon']:g}",
+                        "load": f"{os.getloadavg()[0]:.1f}",
                     }
                 )
                 print(rows[-1], flush=True)
@@ -166,11 +188,12 @@ def run(
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=SEEDS)
+    parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--only", default="", help="comma-separated data-set words")
     parser.add_argument("--solvers", default="adam,lbfgs", help="comma-separated")
     args = parser.parse_args()
     only = [w for w in args.only.split(",") if w]
     solvers = tuple(w for w in args.solvers.split(",") if w)
     print(f"load average at start: {os.getloadavg()}", flush=True)
-    print(table(run(args.seeds, only, solvers), COLUMNS))
+    print(table(run(args.seeds, only, solvers, args.repeats), COLUMNS))
     print(f"load average at end: {os.getloadavg()}")

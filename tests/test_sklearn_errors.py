@@ -60,6 +60,10 @@ BAD_ARGUMENTS = [
     ("n_iter_no_change", 0),
     ("n_iter_no_change", 2.5),
     ("max_fun", 0),
+    # Equal to the defaults, but not of their kind: checked all the same.
+    ("max_iter", 200.0),
+    ("shuffle", 1),
+    ("early_stopping", 0),
 ]
 
 

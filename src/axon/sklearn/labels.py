@@ -19,6 +19,12 @@ from axon.config import Array
 KINDS = ("binary", "multiclass", "multilabel-indicator")
 
 
+def _plain(y: Any) -> bool:
+    # Integers, booleans or strings in one column: the classes decide the kind,
+    # and type_of_target's checks cost more than the rest of a small fit.
+    return isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "biuU"
+
+
 class Labels:
     """The label kind and the classes a classifier was fitted on.
 
@@ -46,9 +52,7 @@ class Labels:
     @staticmethod
     def kind_of(y: Any) -> str:
         """``type_of_target(y)``, refusing what no classifier can learn."""
-        if isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype.kind in "biuU":
-            # Integers, booleans or strings in one column: the classes decide, and
-            # type_of_target's checks cost more than the rest of a small fit.
+        if _plain(y):
             return "binary" if len(np.unique(y)) <= 2 else "multiclass"
         kind = str(type_of_target(y, input_name="y"))
         if kind not in KINDS:
@@ -62,6 +66,9 @@ class Labels:
     @classmethod
     def of(cls, y: Any) -> Labels:
         """The labels of training targets ``y``."""
+        if _plain(y):
+            classes = np.unique(y)  # once: kind_of and present would sort twice
+            return cls("binary" if len(classes) <= 2 else "multiclass", classes)
         kind = cls.kind_of(y)
         return cls(kind, cls.present(y, kind))
 
