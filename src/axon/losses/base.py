@@ -225,6 +225,16 @@ class Loss:
         """``d forward_from_logits / d logits`` given ``probs = activation(logits)``."""
         raise NotImplementedError(f"{type(self).__name__} has no fused logits path")
 
+    def step_from_logits(
+        self, y_true: Array, logits: Array, probs: Array
+    ) -> tuple[float, Array]:
+        """``forward_from_logits`` and ``backward_from_logits`` at once (the fit step's).
+
+        A loss may make it one call (categorical cross-entropy does).
+        """
+        value = self.forward_from_logits(y_true, logits, probs)
+        return value, self.backward_from_logits(y_true, probs)
+
     # -- configuration -----------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments (Keras: ``name`` and ``reduction`` first)."""

@@ -21,6 +21,7 @@ from axon.losses import Loss
 from axon.metrics import Metric, MetricList
 from axon.models import checks, data, datasets
 from axon.models import weights as weighting
+from axon.models.inference import CHUNK
 from axon.models.interrupt import deferred_interrupt
 from axon.optimizers import Optimizer
 
@@ -156,7 +157,7 @@ class Trainer(regularizers.Penalized):
         pairs_with = self.loss.pairs_with
         if self.loss.from_logits:
             return "from_logits"
-        last = self.layers[-1]
+        last = self._fused_layer = self.layers[-1]  # whose logits the fused step reads
         activation = getattr(last, "activation", None)
         if (
             pairs_with is not None
@@ -181,9 +182,9 @@ class Trainer(regularizers.Penalized):
         """Return the batch loss, the gradient to send back, and whether it is at logits."""
         loss = self.loss
         assert loss is not None
+        if self._path == "fused":  # in one call (and no list of layers made)
+            return (*loss.step_from_logits(y, self._fused_layer.logits, output), True)
         value = self._loss_value(y, output)
-        if self._path == "fused":
-            return value, loss.backward_from_logits(y, output), True
         if self._path == "from_logits":
             assert loss.pairs_with is not None
             probs = activations.get(loss.pairs_with).forward(output.copy())
@@ -386,32 +387,33 @@ class Trainer(regularizers.Penalized):
 
     @staticmethod
     def _check_verbose(verbose: int | str) -> int:
-        if verbose == "auto":
-            return 1
-        if verbose not in (0, 1, 2):
+        if verbose not in ("auto", 0, 1, 2):
             raise ValueError(
                 f"Expected verbose in ('auto', 0, 1, 2). Received: {verbose!r}"
             )
-        return int(verbose)
+        return 1 if verbose == "auto" else int(verbose)
 
     # -- evaluate / predict ---------------------------------------------------------
     def _evaluate_arrays(
         self, x: Array, y: Array, batch_size: int, w: Array | None = None
     ) -> dict[str, float]:
-        total = 0.0
+        total, penalized, n = 0.0, getattr(self, "_penalized", True), len(x)
         self.metrics.reset()  # fresh state: validation never mixes with training
-        for rows in data.batches(len(x), batch_size):
-            xb, yb = x[rows], y[rows]
-            output = self.forward(xb, training=False)
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # Without penalties (activity's are the last batch's), up to inference.CHUNK
+        # rows in one pass, as predict: Iris's 24 validation rows, 116 -> 53 us (load 4.5).
+        step = max(batch_size, n) if n <= CHUNK and not penalized else batch_size
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for rows in data.batches(n, step):
+                xb, yb = x[rows], y[rows]
+                output = self.forward(xb, training=False)
                 loss = (
                     self._loss_value(yb, output)
                     if w is None
                     else weighting.loss_value(self, yb, output, w[rows])
-                ) + self._regularization()
-            total += loss * len(xb)
-            self.metrics.update(yb, output, None if w is None else w[rows])
-        return self.metrics.logs(total / len(x))
+                ) + (self._regularization() if penalized else 0.0)
+                total += loss * len(xb)
+                self.metrics.update(yb, output, None if w is None else w[rows])
+        return self.metrics.logs(total / n)
 
     def evaluate(
         self,
@@ -442,10 +444,8 @@ class Trainer(regularizers.Penalized):
     def _format_results(
         logs: dict[str, float], return_dict: bool
     ) -> float | list[float] | dict[str, float]:
-        if return_dict:
-            return logs
         values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return logs if return_dict else values[0] if len(values) == 1 else values
 
     def predict(
         self, x: Any, batch_size: int | None = None, verbose: int | str = "auto"

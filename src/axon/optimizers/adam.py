@@ -54,37 +54,75 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
         self.slot_names = ("m", "v", "velocity_hat") if self.amsgrad else ("m", "v")
         self._settings: tuple[Any, ...] = ()
-        self._constants: tuple[Array, ...] = ()
+        self._made: tuple[Any, ...] = ()
+
+    def _prepare(self, dtype: Any) -> tuple[Any, ...]:
+        """The constants as 0-d arrays, and for a small vector its moments side by side.
+
+        Up to ``PAIRED`` values, ``m`` and ``v`` become the two rows of one buffer and
+        ``g`` and ``g^2`` are written into another, so that each of the moments'
+        three steps is one NumPy call over both: five calls instead of seven, the
+        same arithmetic value for value. 4-8-8-3 network (139 values): the moments
+        2.2 -> 1.5 us; the Iris tutorial's 2,627 values: 3.9 -> 3.5 us. Past some
+        20,000 values the longer passes cost more than the calls they save.
+        ``slots`` keep ``m`` and ``v`` as views of the rows; a slot replaced from
+        outside (loading, a repacked model) is copied in at the next step.
+        """
+        self._settings = settings = (self.beta_1, self.beta_2, self.epsilon, dtype)
+        b1, b2, epsilon = (constant(c, dtype) for c in settings[:3])
+        m, v = self.slots["m"], self.slots["v"]
+        paired: tuple[Array, ...] | None = None
+        if m.size <= self.PAIRED:
+            moments = np.stack([m, v]).astype(dtype, copy=False)
+            g_pair = np.empty_like(moments)  # [g; g^2]
+            betas = np.stack([np.full_like(m, b1), np.full_like(v, b2)])
+            paired = (moments, g_pair, betas, g_pair[0], g_pair[1])
+            self.slots["m"], self.slots["v"] = m, v = moments[0], moments[1]
+        self._made = (m, v, b1, b2, epsilon, paired, np.zeros((), dtype))
+        return self._made
+
+    PAIRED = 8192  # values up to which m and v share one buffer (see _prepare)
 
     def update(self, params: Array, grads: Array, lr: float) -> None:
-        t = self.iterations
-        m, v, dtype = self.slots["m"], self.slots["v"], params.dtype
-        tmp = self._work[0]
-        settings = (self.beta_1, self.beta_2, self.epsilon, dtype)
-        if settings != self._settings:  # three constant() calls a step saved
-            self._settings = settings
-            self._constants = tuple(constant(c, dtype) for c in settings[:3])
-        b1, b2, epsilon = self._constants
+        t, slots, tmp = self.iterations, self.slots, self._work[0]
+        made = self._made
+        if (
+            not made
+            or slots["m"] is not made[0]
+            or slots["v"] is not made[1]
+            or self._settings != (self.beta_1, self.beta_2, self.epsilon, params.dtype)
+        ):
+            made = self._prepare(params.dtype)
+        m, v, b1, b2, epsilon, paired, alpha = made
         # m = b1 (m - g) + g and v = b2 (v - g^2) + g^2, axon's arithmetic since its
         # first Adam, kept so that saved runs go on bit for bit. Keras writes
         # m += (g - m)(1 - b1), as the newer optimizers here do, which keeps more
         # digits of v in float32 (design note 18).
-        m -= grads
-        m *= b1
-        m += grads
-        np.multiply(grads, grads, out=tmp)
-        v -= tmp
-        v *= b2
-        v += tmp
+        if paired is not None:
+            moments, g_pair, betas, g_row, g2_row = paired
+            g_row[...] = grads  # 0.1 us where np.copyto takes 0.25
+            np.multiply(grads, grads, out=g2_row)
+            moments -= g_pair
+            moments *= betas
+            moments += g_pair
+        else:
+            m -= grads
+            m *= b1
+            m += grads
+            np.multiply(grads, grads, out=tmp)
+            v -= tmp
+            v *= b2
+            v += tmp
         if self.amsgrad:
             v = np.maximum(
                 self.slots["velocity_hat"], v, out=self.slots["velocity_hat"]
             )
-        alpha = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        # written into a 0-d array (0.04 us) rather than made by np.asarray (0.17 us)
+        alpha[()] = lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         np.sqrt(v, out=tmp)
         tmp += epsilon
         np.divide(m, tmp, out=tmp)
-        tmp *= np.asarray(alpha, dtype=dtype)
+        tmp *= alpha
         params -= tmp
 
 
