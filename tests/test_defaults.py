@@ -35,13 +35,14 @@ def small_table(regression: bool = False, rows: int = 120) -> pd.DataFrame:
 
 
 def test_a_small_table_gets_one_wide_layer_and_batches_of_a_tenth() -> None:
-    chosen = choose(rows=150, columns=4)
+    chosen = choose(rows=250, columns=4)
     assert chosen["hidden"].value == [256]
-    assert chosen["batch_size"].value == 16  # 150 x 0.8 / 10 = 12 -> at least 16
+    assert chosen["batch_size"].value == 16  # 250 x 0.8 / 10 = 20 -> 16
     assert chosen["dropout"].value == [0.2]
     assert chosen["learning_rate"].value == 0.003
     assert chosen["weight_decay"].value == 0.01
     assert chosen["batch_norm"].value is False
+    assert chosen["validation_split"].value == 0.2
     assert chosen["refit"].value is True
     assert chosen["members"].value == 1
     assert chosen["patience"].value == 20
@@ -50,6 +51,43 @@ def test_a_small_table_gets_one_wide_layer_and_batches_of_a_tenth() -> None:
     # the batch is the power of two nearest a tenth of 80% of the rows
     assert choose(rows=2_000, columns=4)["batch_size"].value == 128  # 160
     assert choose(rows=3_000, columns=4)["batch_size"].value == 256  # 240
+
+
+def test_below_200_rows_a_classification_table_trains_on_every_row() -> None:
+    chosen = choose(rows=199, columns=4)
+    assert chosen["validation_split"].value == 0.0
+    assert "would hold 40 rows" in chosen["validation_split"].reason
+    assert chosen["refit"].value is False
+    assert chosen["patience"].value == 15
+    assert chosen["learning_rate"].value == 0.003
+    assert chosen["batch_size"].value == 16
+    assert list(chosen) == list(SETTINGS)
+    assert all(c.source == "data" and c.reason for c in chosen.values())
+    # from 200 rows, for regression, or with a split the user gave: early stopping
+    # on the split, then the refit
+    for larger in (
+        choose(rows=200, columns=4),
+        choose(rows=150, columns=4, task="regression"),
+        choose(rows=150, columns=4, given={"validation_split": 0.25}),
+    ):
+        assert larger["refit"].value is True
+        assert larger["patience"].value == 20
+        assert larger["validation_split"].value in (0.2, 0.25)
+    assert choose(150, 4, task="regression")["validation_split"].value == 0.2
+
+
+def test_a_small_classification_run_stops_on_its_training_loss() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = auto.fit_auto(small_table(), "y", epochs=400)  # 96 training rows
+    assert model.rows == {"training": 96, "validation": 0, "test": 24}
+    assert auto.refit_of(model) == {}
+    losses = model.history.history["loss"]
+    assert "val_loss" not in model.history.history
+    assert len(losses) < 400  # stopped by the training loss
+    best = int(np.argmin(losses))
+    assert len(losses) == best + 1 + 15  # patience 15 after the lowest loss
+    assert auto.choices_of(model)["validation_split"].value == 0.0
 
 
 def test_a_large_wide_regression_table_gets_two_layers_and_averaged_networks() -> None:
@@ -190,7 +228,9 @@ def test_the_refit_trains_every_training_row_for_the_epochs_found(
     monkeypatch.setattr(axon.Sequential, "fit", recording)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = auto.fit_auto(small_table(), "y", epochs=60, patience=3)
+        model = auto.fit_auto(
+            small_table(), "y", epochs=60, patience=3, validation_split=0.2
+        )
     found = int(np.argmin(model.history.history["val_loss"])) + 1
     assert found < 60  # early stopping found a count of its own
     rows = model.rows["training"] + model.rows["validation"]
@@ -245,7 +285,7 @@ def test_the_cli_and_the_report_state_each_choice_and_who_made_it(
     import axon.tabular.report
 
     monkeypatch.setattr(axon.tabular.report, "figures", lambda model: [])  # speed
-    small_table().to_csv(tmp_path / "t.csv", index=False)
+    small_table(rows=300).to_csv(tmp_path / "t.csv", index=False)  # 240 training
     argv = ["train", str(tmp_path / "t.csv"), "--target", "y", "--epochs", "6"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -256,9 +296,9 @@ def test_the_cli_and_the_report_state_each_choice_and_who_made_it(
     out = capsys.readouterr().out
     assert "Settings (given, from a preset, or chosen from the data, and why):" in out
     assert re.search(r"\nepochs +6  given +your option\n", out)
-    assert re.search(r"\nbatch size +16  data +about 10 batches per epoch: 96 ", out)
+    assert re.search(r"\nbatch size +16  data +about 10 batches per epoch: 240 ", out)
     assert re.search(r"\nloss +binary_crossentropy +task +the loss that pairs", out)
-    assert "Refit on 96 training rows (validation rows included) for " in out
+    assert "Refit on 240 training rows (validation rows included) for " in out
     record = json.loads((tmp_path / "run" / "history.json").read_text())
     assert record["choices"]["hidden"] == {
         "value": [256],
@@ -267,7 +307,7 @@ def test_the_cli_and_the_report_state_each_choice_and_who_made_it(
     }
     assert record["hyperparameters"]["hidden"] == [256]
     assert record["hyperparameters"]["epochs"] == 6
-    assert record["refit"]["rows"] == 96
+    assert record["refit"]["rows"] == 240
     page = (tmp_path / "run" / "report.html").read_text()
     assert "<h2>Settings, and why" in page
     assert "about 10 batches per epoch" in page
@@ -326,6 +366,23 @@ def test_the_budget_search_halves_its_candidates_and_leaves_given_settings(
     chosen = choose(150, 4, given={**found, "learning_rate": 0.003})
     assert chosen["hidden"] is found["hidden"]
     assert chosen["learning_rate"].source == "given"
+
+
+def test_the_budget_search_scores_candidates_on_validation_rows(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from axon.tabular import budget
+
+    splits: list[Any] = []
+    monkeypatch.setattr(
+        budget,
+        "trial",
+        lambda *args: splits.append(args[-1]["validation_split"]) or 1.0,
+    )
+    budget.search(small_table(), "y", 60)  # 96 rows: the defaults hold no split
+    assert set(splits) == {0.2}
+    budget.search(small_table(), "y", 60, validation_split=0.3)
+    assert splits[-1] == 0.3  # a split the user gave stays
 
 
 def test_the_budget_search_stops_when_its_time_is_spent(

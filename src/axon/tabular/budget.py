@@ -34,6 +34,7 @@ SPACE: dict[str, list[Any]] = {
 }
 FIRST_EPOCHS = 10  # each rung trains three times as many
 START = 27  # candidates in the first round, then 9 and 3: the best of those wins
+VALIDATION = 0.2  # the share of the training rows that scores each candidate
 
 
 def _label(point: Mapping[str, Any]) -> str:
@@ -141,7 +142,15 @@ def search(
 
     while alive:
         rung += 1
-        rest = {**options, "epochs": epochs, "refit": False}
+        # Candidates compare on validation rows: a small classification table's
+        # defaults hold none (axon.tabular.defaults.SMALL_ROWS), the search does.
+        split = options.get("validation_split")
+        rest = {
+            **options,
+            "epochs": epochs,
+            "refit": False,
+            "validation_split": VALIDATION if split is None else split,
+        }
 
         def run(point: dict[str, Any], rest: dict[str, Any] = rest) -> Any:
             settings = {**rest, **point}

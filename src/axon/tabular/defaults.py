@@ -61,6 +61,12 @@ WIDE_INPUTS = 48
 # From these many training rows the early-stopped network is kept as it is: the
 # validation rows are a small loss there, and a refit doubles the training time.
 REFIT_ROWS = 10_000
+# Below these many training rows a classification run holds no validation rows: it
+# trains on every row and stops when the training loss stops falling (as
+# scikit-learn's MLP does). A 20% split would hold under 40 rows, whose loss picks
+# the epoch by chance (iris' early-stopped epoch ranged 2-128 over its 10 folds).
+SMALL_ROWS = 200
+SMALL_PATIENCE = 15
 
 
 @dataclass(frozen=True)
@@ -93,15 +99,20 @@ def _power_of_two(x: float, low: int, high: int) -> int:
     return int(min(max(2 ** round(math.log2(max(x, 1.0))), low), high))
 
 
-def _rules(rows: int, inputs: int, task: str, counted: bool) -> dict[str, Choice]:
+def _rules(
+    rows: int, inputs: int, task: str, counted: bool, split: bool = False
+) -> dict[str, Choice]:
     """What the data chooses for ``rows`` training rows, ``inputs`` and the task.
 
     ``counted``: ``inputs`` are the network's inputs (one-hot columns expanded),
-    not the table's columns. The numbers in the reasons are means over 10 folds
-    (seeds 1 and 2) of the tables named in the module docstring.
+    not the table's columns. ``split``: the user gave a validation split, so a
+    small classification table early-stops on it and refits as a larger one does.
+    The numbers in the reasons are means over 10 folds (seeds 1 and 2) of the
+    tables named in the module docstring.
     """
     deep = rows >= DEEP_ROWS
     regression = task == "regression"
+    small = not regression and rows < SMALL_ROWS and not split
     width = 512 if inputs > WIDE_INPUTS else 256
     hidden = [width, width] if deep else [width]
     if deep:
@@ -142,7 +153,7 @@ def _rules(rows: int, inputs: int, task: str, counted: bool) -> dict[str, Choice
             "scored lower"
         )
     )
-    return {
+    chosen = {
         "hidden": Choice(hidden, f"{units}; {layers}"),
         "dropout": Choice(
             [rate], f"Dropout {rate} after each hidden layer, {why_rate}"
@@ -201,6 +212,44 @@ def _rules(rows: int, inputs: int, task: str, counted: bool) -> dict[str, Choice
             "and tripled the refit's time",
         ),
     }
+    if small:
+        chosen.update(_small(rows))
+    return chosen
+
+
+def _small(rows: int) -> dict[str, Choice]:
+    """A classification table below SMALL_ROWS rows: every row trains, no refit.
+
+    Measured on fold seeds 1-2, means over 5 network seeds (iris, wine) or 3
+    (180-row samples of breast_cancer, penguins and digits).
+    """
+    held = round(rows * 0.2)
+    return {
+        "epochs": Choice(
+            1000, "at most 1000: the training loss decides (no validation rows)"
+        ),
+        "patience": Choice(
+            SMALL_PATIENCE,
+            f"stop once the training loss has not fallen for {SMALL_PATIENCE} "
+            "epochs, keeping the lowest loss's weights: 10 scored lower (iris 0.945 "
+            "against 0.948, penguins' 180-row sample 0.917 against 0.922), 20 took "
+            "1.6 times as long on wine for no gain",
+        ),
+        "validation_split": Choice(
+            0.0,
+            f"none: {rows:,} rows < {SMALL_ROWS} (classification), where a 20% "
+            f"split would hold {held} rows, whose loss picks the epoch by chance. "
+            "Every row trains instead, in half the time: iris 0.948 against 0.943 "
+            "with the split and a refit, wine 0.979 against 0.978; 180-row samples "
+            "of breast_cancer 0.992 against 0.977, penguins 0.922 against 0.911, "
+            "digits 0.917 against 0.896. Larger tables lost that way (penguins' 266 "
+            "rows 0.007, breast_cancer's 455 0.004), and so did regression samples "
+            "of 180 rows (R2 0.003-0.015)",
+        ),
+        "refit": Choice(
+            False, "nothing to refit: every training row has trained (no split)"
+        ),
+    }
 
 
 def choose(
@@ -251,7 +300,8 @@ def choose(
         )
     if preset is None:
         counted = inputs is not None
-        chosen = _rules(rows, inputs if inputs else columns, task, counted)
+        split = (given or {}).get("validation_split") is not None
+        chosen = _rules(rows, inputs if inputs else columns, task, counted, split)
     else:
         chosen = {
             name: Choice(value, f"the {preset} preset", f"preset {preset}")
