@@ -107,6 +107,159 @@ def torch_fit(data: tuple, accuracies: list[float]) -> Callable[[], None] | None
     return fit
 
 
+def numpy_fit(data: tuple, accuracies: list[float]) -> Callable[[], None]:
+    """The floor: the PyTorch loop's work by hand in NumPy, every array preallocated.
+
+    The same network, steps and validation pass (loss and accuracy each epoch, no
+    training metrics, as the PyTorch loop), with the fewest NumPy calls a step found:
+    each product into its buffer, column sums by BLAS, ReLU's derivative as sign(y),
+    Adam as axon's paired moments over one flat vector. The validation pass
+    allocates (once an epoch, as the PyTorch loop's).
+    """
+    x_train, x_test, y_train, y_test, _ = data
+    split = int(len(x_train) * 0.8)
+    xt, yt = x_train[:split].astype(np.float32), y_train[:split].astype(np.float32)
+    xv, yv = x_train[split:].astype(np.float32), y_train[split:].astype(np.float32)
+    shapes = [(4, 64), (64,), (64,), (64,), (64, 32), (32,), (32, 3), (3,)]
+    sizes = [int(np.prod(s)) for s in shapes]
+    n, f32 = BATCH, np.float32
+    assert len(xt) % n == 0, "the floor's buffers hold full batches only"
+
+    def views(flat: np.ndarray) -> list[np.ndarray]:
+        ends = np.cumsum(sizes)
+        pairs = zip(ends - sizes, ends, shapes, strict=True)
+        return [flat[a:b].reshape(s) for a, b, s in pairs]
+
+    def buffers(rows: int) -> dict[str, np.ndarray]:
+        widths = {"z1": 64, "h1": 64, "c": 64, "sq": 64, "xh": 64, "y1": 64, "m1": 64}
+        widths |= {"d1": 64, "z2": 32, "h2": 32, "m2": 32, "d2": 32, "p": 3}
+        widths |= {"g1": 64, "g2": 32, "w1": 64, "w2": 32}
+        out = {k: np.empty((rows, w), f32) for k, w in widths.items()}
+        out |= {"k1": np.empty((rows, 64), bool), "k2": np.empty((rows, 32), bool)}
+        out |= {"ones": np.ones(rows, f32), "col": np.ones((3, 1), f32)}
+        return out
+
+    def fit() -> None:
+        rng = np.random.default_rng()
+        flat = np.zeros(sum(sizes), f32)
+        grad = np.zeros_like(flat)
+        w1, b1, gamma, beta, w2, b2, w3, b3 = views(flat)
+        gw1, gb1, ggamma, gbeta, gw2, gb2, gw3, gb3 = views(grad)
+        w1[...] = rng.normal(0, np.sqrt(2 / 4), (4, 64))
+        w2[...] = rng.uniform(-1, 1, (64, 32)) * np.sqrt(6 / 96)
+        w3[...] = rng.uniform(-1, 1, (32, 3)) * np.sqrt(6 / 35)
+        gamma[...] = 1
+        mean_var = np.zeros((2, 64), f32)  # moving mean and variance
+        mean_var[1] = 1
+        stats = np.empty((2, 64), f32)  # the batch's mean and variance
+        mean, var = stats
+        moments, g_pair = np.zeros((2, flat.size), f32), np.empty((2, flat.size), f32)
+        betas = np.empty_like(moments)
+        betas[0], betas[1] = 0.9, 0.999
+        tmp, alpha = np.empty_like(flat), np.zeros((), f32)
+        c = {k: np.array(v, f32) for k, v in [("zero", 0), ("drop1", 0.3)]}
+        c |= {k: np.array(v, f32) for k, v in [("drop2", 0.2), ("eps", 1e-3)]}
+        c |= {"keep1": np.array(1 / 0.7, f32), "keep2": np.array(1 / 0.8, f32)}
+        c |= {"inv_n": np.array(1 / n, f32), "mom": np.array(0.99, f32)}
+        c |= {"adam_eps": np.array(1e-7, f32)}
+        b = buffers(n)
+        xs, ys = np.empty_like(xt), np.empty_like(yt)
+        step = 0
+        for _ in range(EPOCHS):
+            order = rng.permutation(len(xt))
+            xt.take(order, axis=0, out=xs, mode="clip")
+            yt.take(order, axis=0, out=ys, mode="clip")
+            for start in range(0, len(xt), n):
+                xb, yb = xs[start : start + n], ys[start : start + n]
+                # forward
+                np.add(np.dot(xb, w1, out=b["z1"]), b1, out=b["z1"])
+                h1 = np.maximum(b["z1"], c["zero"], out=b["h1"])
+                np.dot(b["ones"], h1, out=mean)
+                mean *= c["inv_n"]
+                cen = np.subtract(h1, mean, out=b["c"])
+                np.dot(b["ones"], np.multiply(cen, cen, out=b["sq"]), out=var)
+                var *= c["inv_n"]
+                mean_var -= stats
+                mean_var *= c["mom"]
+                mean_var += stats
+                inv_std = np.add(var, c["eps"])
+                np.sqrt(inv_std, out=inv_std)
+                np.reciprocal(inv_std, out=inv_std)
+                xh = np.multiply(cen, inv_std, out=b["xh"])
+                y1 = np.multiply(xh, gamma, out=b["y1"])
+                y1 += beta
+                rng.random(out=b["m1"], dtype=f32)
+                np.greater_equal(b["m1"], c["drop1"], out=b["k1"])
+                b["m1"][...] = b["k1"]
+                b["m1"] *= c["keep1"]
+                d1 = np.multiply(y1, b["m1"], out=b["d1"])
+                np.add(np.dot(d1, w2, out=b["z2"]), b2, out=b["z2"])
+                h2 = np.maximum(b["z2"], c["zero"], out=b["h2"])
+                rng.random(out=b["m2"], dtype=f32)
+                np.greater_equal(b["m2"], c["drop2"], out=b["k2"])
+                b["m2"][...] = b["k2"]
+                b["m2"] *= c["keep2"]
+                d2 = np.multiply(h2, b["m2"], out=b["d2"])
+                p = np.add(np.dot(d2, w3, out=b["p"]), b3, out=b["p"])
+                p -= np.maximum.reduce(p, axis=1, keepdims=True)
+                np.exp(p, out=p)
+                p /= np.dot(p, b["col"])
+                # backward, from the softmax and cross-entropy's (p - y) / n
+                g3 = np.subtract(p, yb, out=p)
+                g3 *= c["inv_n"]
+                np.dot(d2.T, g3, out=gw3)
+                np.dot(b["ones"], g3, out=gb3)
+                g2 = np.dot(g3, w3.T, out=b["g2"])
+                g2 *= b["m2"]
+                g2 *= np.sign(h2, out=b["w2"])
+                np.dot(d1.T, g2, out=gw2)
+                np.dot(b["ones"], g2, out=gb2)
+                g1 = np.dot(g2, w2.T, out=b["g1"])
+                g1 *= b["m1"]
+                np.dot(b["ones"], np.multiply(g1, xh, out=b["w1"]), out=ggamma)
+                np.dot(b["ones"], g1, out=gbeta)
+                g1 *= gamma  # dL/dx_hat, then BatchNormalization's backward
+                s_gx = np.dot(b["ones"], np.multiply(g1, xh, out=b["w1"]))
+                s_g = np.dot(b["ones"], g1)
+                s_gx *= c["inv_n"]
+                s_g *= c["inv_n"]
+                g1 -= np.multiply(xh, s_gx, out=b["w1"])
+                g1 -= s_g
+                g1 *= inv_std
+                g1 *= np.sign(h1, out=b["w1"])
+                np.dot(xb.T, g1, out=gw1)
+                np.dot(b["ones"], g1, out=gb1)
+                # Adam
+                step += 1
+                g_pair[0] = grad
+                np.multiply(grad, grad, out=g_pair[1])
+                moments -= g_pair
+                moments *= betas
+                moments += g_pair
+                alpha[()] = 1e-3 * np.sqrt(1 - 0.999**step) / (1 - 0.9**step)
+                np.sqrt(moments[1], out=tmp)
+                tmp += c["adam_eps"]
+                np.divide(moments[0], tmp, out=tmp)
+                tmp *= alpha
+                flat -= tmp
+            validate(xv, yv, flat, mean_var, c)  # loss and accuracy, as PyTorch's
+        accuracies.append(validate(x_test.astype(f32), y_test, flat, mean_var, c))
+
+    def validate(x, y, flat, mean_var, c) -> float:  # type: ignore[no-untyped-def]
+        """Inference: BatchNormalization on its moving statistics, no dropout."""
+        w1, b1, gamma, beta, w2, b2, w3, b3 = views(flat)
+        scale = gamma / np.sqrt(mean_var[1] + c["eps"])
+        shift = beta - mean_var[0] * scale
+        h = np.maximum(x @ w1 + b1, 0) * scale + shift
+        z = np.maximum(h @ w2 + b2, 0) @ w3 + b3
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        float(-np.log((p * y).sum(axis=1)).mean())  # the validation loss
+        return float((p.argmax(axis=1) == y.argmax(axis=1)).mean())
+
+    return fit
+
+
 def sklearn_fit(data: tuple, repeats: int) -> tuple[float, float] | None:
     if peer("sklearn") is None:
         return None
@@ -142,9 +295,14 @@ def run(repeats: int) -> list[dict[str, object]]:
     # axon and the PyTorch loop take turns, so that the load's drift hits both alike
     # (their ratio moved between 1/6 and 1/11 when each was timed in a block of its
     # own); a round is five axon fits, then one PyTorch fit.
-    accuracies: dict[str, list[float]] = {"axon": [], "torch": []}
+    # The floor (a hand-written NumPy loop) takes its turns too, five fits a round.
+    accuracies: dict[str, list[float]] = {"axon": [], "torch": [], "floor": []}
     axon_fit = keras_api_fit(axon, data, accuracies["axon"])
-    fns = {"axon": lambda: [axon_fit() for _ in range(5)]}
+    floor_fit = numpy_fit(data, accuracies["floor"])
+    fns = {
+        "axon": lambda: [axon_fit() for _ in range(5)],
+        "floor": lambda: [floor_fit() for _ in range(5)],
+    }
     pytorch = torch_fit(data, accuracies["torch"])
     if pytorch is not None:
         fns["torch"] = pytorch
@@ -156,6 +314,10 @@ def run(repeats: int) -> list[dict[str, object]]:
         if pytorch is None
         else (times["torch"], statistics.median(accuracies["torch"])),
         "scikit-learn MLPClassifier (no BN/dropout/val)": sklearn_fit(data, repeats),
+        "numpy loop, every array preallocated (the floor)": (
+            times["floor"] / 5,
+            statistics.median(accuracies["floor"]),
+        ),
     }
     rows = ratio_rows({name: r[0] if r else None for name, r in results.items()})
     for row in rows:

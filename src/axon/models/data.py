@@ -321,6 +321,36 @@ def batches(n: int, batch_size: int) -> Iterator[slice]:
         yield slice(start, start + batch_size)
 
 
+def epoch_outputs(model: Any, batcher: Any, late: bool) -> tuple[Array, Array] | None:
+    """The epoch's targets and a buffer for its outputs, where the metrics can wait.
+
+    An accuracy by argmax counts each hit exactly, batch by batch or all at once, so
+    where nobody reads a batch's logs (``late``) ``fit`` copies each batch's outputs
+    here and updates the metrics once an epoch: in the Iris tutorial's fit the update
+    took 5.6 us a step (load 1.5), the copy takes 0.3. Only for a plain ``Batcher``,
+    whose targets are one array in the epoch's order; else None (every batch counted).
+    """
+    from axon.metrics import accuracy
+
+    exact = (accuracy.CategoricalAccuracy, accuracy.SparseCategoricalAccuracy)
+    if not (
+        late
+        and type(batcher) is Batcher
+        and (batcher.whole_epoch or not batcher.shuffle)
+        and model.metrics
+        and all(type(metric) in exact for metric in model.metrics)
+    ):
+        return None
+    shape, dtype = (len(batcher.x), *model.output_shape), model.parameters.dtype
+    if (
+        batcher.outputs is None
+        or batcher.outputs.shape != shape
+        or batcher.outputs.dtype != dtype
+    ):
+        batcher.outputs = np.empty(shape, dtype)
+    return batcher._y_buffer if batcher.shuffle else batcher.y, batcher.outputs
+
+
 class Batcher:
     """Serve shuffled mini-batches of ``(x, y)``, gathering into reused buffers.
 
@@ -332,6 +362,7 @@ class Batcher:
     """
 
     weights: Array | None = None  # the batch's sample weights (WeightedBatcher)
+    outputs: Array | None = None  # an epoch's outputs (epoch_outputs)
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""Ctrl-C during training: finish the batch, then stop cleanly.
+"""How training stops early: Ctrl-C (finish the batch, then stop), a non-finite loss.
 
 Moved out of the trainer (which is at its line budget); ``fit`` and the scikit-learn
 solvers use it.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,3 +39,16 @@ def deferred_interrupt() -> Iterator[list[bool]]:
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def stop_on_non_finite(model: Any, loss: float, epoch: int, step: int) -> None:
+    """Stop ``fit`` after a non-finite loss, saying why it likely happened."""
+    model.stop_training = True
+    warnings.warn(
+        f"The loss became {loss} at epoch {epoch + 1}, batch {step + 1}; training "
+        "stopped and the model keeps its last finite weights. Likely causes: a "
+        "learning rate too large (the loss diverges), or unscaled inputs (try "
+        "sklearn's StandardScaler).",
+        RuntimeWarning,
+        stacklevel=3,
+    )

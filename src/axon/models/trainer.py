@@ -8,7 +8,6 @@ stack into the flat gradient vector, one optimizer step over the flat parameter 
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ from axon.metrics import Metric, MetricList
 from axon.models import checks, data, datasets
 from axon.models import weights as weighting
 from axon.models.inference import CHUNK
-from axon.models.interrupt import deferred_interrupt
+from axon.models.interrupt import deferred_interrupt, stop_on_non_finite
 from axon.optimizers import Optimizer
 
 
@@ -351,6 +350,7 @@ class Trainer(regularizers.Penalized):
             if type(cb).on_train_batch_begin is not Callback.on_train_batch_begin
             or type(cb).on_train_batch_end is not Callback.on_train_batch_end
         ]
+        late = data.epoch_outputs(self, batcher, not (hooks or skip))
         for step, (xb, yb) in enumerate(batcher.epoch()):
             if step < skip:  # trained before the run was interrupted and restored
                 continue
@@ -358,28 +358,22 @@ class Trainer(regularizers.Penalized):
                 cb.on_train_batch_begin(step)
             loss, output = self._train_step(xb, yb, batcher.weights)
             if not math.isfinite(loss):
-                self._stop_on_non_finite(loss, epoch, step)
+                stop_on_non_finite(self, loss, epoch, step)
                 return {}
             total, seen = total + loss * len(xb), seen + len(xb)
-            self.metrics.update(yb, output, batcher.weights)
+            if late is None:
+                self.metrics.update(yb, output, batcher.weights)
+            else:  # counted at the epoch's end, see data.epoch_outputs
+                late[1][seen - len(xb) : seen] = output
             if hooks:
                 logs = self.metrics.logs(total / seen)
                 for cb in hooks:
                     cb.on_train_batch_end(step, logs)
             if interrupted[0] or self.stop_training:
                 break
+        if late is not None:
+            self.metrics.update(late[0][:seen], late[1][:seen])
         return self.metrics.logs(total / max(seen, 1))
-
-    def _stop_on_non_finite(self, loss: float, epoch: int, step: int) -> None:
-        self.stop_training = True
-        warnings.warn(
-            f"The loss became {loss} at epoch {epoch + 1}, batch {step + 1}; training "
-            "stopped and the model keeps its last finite weights. Likely causes: a "
-            "learning rate too large (the loss diverges), or unscaled inputs (try "
-            "sklearn's StandardScaler).",
-            RuntimeWarning,
-            stacklevel=3,
-        )
 
     def _log_names(self, with_validation: bool) -> list[str]:
         names = self.metrics_names
