@@ -21,6 +21,8 @@ from common import interleaved, median_time, peer, ratio_rows, table, torch_epoc
 import axon
 from axon.cli import load_iris_split
 
+# np.dot without its __array_function__ dispatcher, as axon's layers call it.
+_dot = getattr(np.dot, "_implementation", np.dot)
 EPOCHS, BATCH = 100, 16
 
 
@@ -172,12 +174,12 @@ def numpy_fit(data: tuple, accuracies: list[float]) -> Callable[[], None]:
             for start in range(0, len(xt), n):
                 xb, yb = xs[start : start + n], ys[start : start + n]
                 # forward
-                np.add(np.dot(xb, w1, out=b["z1"]), b1, out=b["z1"])
+                np.add(_dot(xb, w1, out=b["z1"]), b1, out=b["z1"])
                 h1 = np.maximum(b["z1"], c["zero"], out=b["h1"])
-                np.dot(b["ones"], h1, out=mean)
+                _dot(b["ones"], h1, out=mean)
                 mean *= c["inv_n"]
                 cen = np.subtract(h1, mean, out=b["c"])
-                np.dot(b["ones"], np.multiply(cen, cen, out=b["sq"]), out=var)
+                _dot(b["ones"], np.multiply(cen, cen, out=b["sq"]), out=var)
                 var *= c["inv_n"]
                 mean_var -= stats
                 mean_var *= c["mom"]
@@ -193,42 +195,42 @@ def numpy_fit(data: tuple, accuracies: list[float]) -> Callable[[], None]:
                 b["m1"][...] = b["k1"]
                 b["m1"] *= c["keep1"]
                 d1 = np.multiply(y1, b["m1"], out=b["d1"])
-                np.add(np.dot(d1, w2, out=b["z2"]), b2, out=b["z2"])
+                np.add(_dot(d1, w2, out=b["z2"]), b2, out=b["z2"])
                 h2 = np.maximum(b["z2"], c["zero"], out=b["h2"])
                 rng.random(out=b["m2"], dtype=f32)
                 np.greater_equal(b["m2"], c["drop2"], out=b["k2"])
                 b["m2"][...] = b["k2"]
                 b["m2"] *= c["keep2"]
                 d2 = np.multiply(h2, b["m2"], out=b["d2"])
-                p = np.add(np.dot(d2, w3, out=b["p"]), b3, out=b["p"])
+                p = np.add(_dot(d2, w3, out=b["p"]), b3, out=b["p"])
                 p -= np.maximum.reduce(p, axis=1, keepdims=True)
                 np.exp(p, out=p)
-                p /= np.dot(p, b["col"])
+                p /= _dot(p, b["col"])
                 # backward, from the softmax and cross-entropy's (p - y) / n
                 g3 = np.subtract(p, yb, out=p)
                 g3 *= c["inv_n"]
-                np.dot(d2.T, g3, out=gw3)
-                np.dot(b["ones"], g3, out=gb3)
-                g2 = np.dot(g3, w3.T, out=b["g2"])
+                _dot(d2.T, g3, out=gw3)
+                _dot(b["ones"], g3, out=gb3)
+                g2 = _dot(g3, w3.T, out=b["g2"])
                 g2 *= b["m2"]
                 g2 *= np.sign(h2, out=b["w2"])
-                np.dot(d1.T, g2, out=gw2)
-                np.dot(b["ones"], g2, out=gb2)
-                g1 = np.dot(g2, w2.T, out=b["g1"])
+                _dot(d1.T, g2, out=gw2)
+                _dot(b["ones"], g2, out=gb2)
+                g1 = _dot(g2, w2.T, out=b["g1"])
                 g1 *= b["m1"]
-                np.dot(b["ones"], np.multiply(g1, xh, out=b["w1"]), out=ggamma)
-                np.dot(b["ones"], g1, out=gbeta)
+                _dot(b["ones"], np.multiply(g1, xh, out=b["w1"]), out=ggamma)
+                _dot(b["ones"], g1, out=gbeta)
                 g1 *= gamma  # dL/dx_hat, then BatchNormalization's backward
-                s_gx = np.dot(b["ones"], np.multiply(g1, xh, out=b["w1"]))
-                s_g = np.dot(b["ones"], g1)
+                s_gx = _dot(b["ones"], np.multiply(g1, xh, out=b["w1"]))
+                s_g = _dot(b["ones"], g1)
                 s_gx *= c["inv_n"]
                 s_g *= c["inv_n"]
                 g1 -= np.multiply(xh, s_gx, out=b["w1"])
                 g1 -= s_g
                 g1 *= inv_std
                 g1 *= np.sign(h1, out=b["w1"])
-                np.dot(xb.T, g1, out=gw1)
-                np.dot(b["ones"], g1, out=gb1)
+                _dot(xb.T, g1, out=gw1)
+                _dot(b["ones"], g1, out=gb1)
                 # Adam
                 step += 1
                 g_pair[0] = grad

@@ -19,6 +19,9 @@ from axon.activations.base import (
 )
 from axon.config import Array, constant, ones
 
+# np.dot without its __array_function__ dispatcher, a Python call of its own.
+_dot = getattr(np.dot, "_implementation", np.dot)
+
 
 @ACTIVATIONS.decorator("linear")
 class Linear(Activation):
@@ -243,7 +246,7 @@ class Softmax(Activation):
         e = np.subtract(x, np.maximum.reduce(x, axis=axis, keepdims=True), out=out)
         np.exp(e, out=e)
         if e.ndim == 2 and axis in (-1, 1):  # row sums as one BLAS call
-            e /= np.dot(e, ones((e.shape[1], 1), e.dtype))
+            e /= _dot(e, ones((e.shape[1], 1), e.dtype))
         else:
             e /= np.add.reduce(e, axis=axis, keepdims=True)
         return e
