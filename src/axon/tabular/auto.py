@@ -12,6 +12,10 @@ What ``axon train DATA --target COLUMN`` runs. The steps:
    *and* validation rows for ``E`` epochs, so small tables do not lose 20% of their
    rows to the search; the run's scores are the refit network's.
 
+A classification table below ``SMALL_ROWS`` (200) training rows skips steps 2-3's
+split: it trains on every row and stops when the training loss stops falling
+(``validation_split`` 0, patience 15), as a 20% split there would hold under 40 rows.
+
 ``preset="tutorial"`` runs the tutorial's network as :func:`fit_table` does (no
 refit). The model keeps the choices with their reasons in ``model.choices`` and the
 refit's facts in ``model.refit``.
