@@ -104,6 +104,10 @@ def test_a_trial_that_crashes_on_a_worker_is_recorded(client: Any) -> None:
 def test_a_killed_worker_has_its_trial_run_elsewhere() -> None:
     """Kill a worker process while it trains; every trial still completes, unchanged."""
     points = [{"hidden_units": 16}, {"hidden_units": 32}]
+    # 2,000 rows: a trial lasts about 0.9 s, so a worker is still training when the
+    # killer strikes (120 rows took 0.14 s, less than the killer's wait, once the
+    # small step got faster, and the test found no busy worker to kill).
+    rows = data(2000)
     started = time.perf_counter()
     with sweep.local_cluster(2) as cluster, distributed.Client(cluster) as client:
         pids = client.run(os.getpid)
@@ -114,7 +118,7 @@ def test_a_killed_worker_has_its_trial_run_elsewhere() -> None:
             while time.monotonic() < deadline:
                 busy = {w: k for w, k in client.processing().items() if k}
                 if busy:
-                    time.sleep(0.3)  # well into the trial
+                    time.sleep(0.2)  # into the trial
                     worker, keys = next(iter(busy.items()))
                     if client.processing().get(worker):
                         os.kill(pids[worker], signal.SIGKILL)
@@ -125,12 +129,12 @@ def test_a_killed_worker_has_its_trial_run_elsewhere() -> None:
         killer = threading.Thread(target=kill_one_mid_trial)
         killer.start()
         there = sweep.run(
-            points, data=data(), build=build, epochs=150, repeats=2, client=client
+            points, data=rows, build=build, epochs=150, repeats=2, client=client
         )
         killer.join()
         workers_after = len(client.scheduler_info()["workers"])
     seconds = time.perf_counter() - started
-    here = sweep.run(points, data=data(), build=build, epochs=150, repeats=2)
+    here = sweep.run(points, data=rows, build=build, epochs=150, repeats=2)
     assert killed, "no worker was busy to kill"
     pid, keys = killed[0]
     with pytest.raises(ProcessLookupError):
