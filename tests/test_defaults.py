@@ -453,3 +453,11 @@ def test_the_read_time_is_the_tables_read(tmp_path: Path) -> None:
     model = auto.fit_auto(str(path), "y", epochs=2, seed=0)
     # fit_auto reads the file, fit_table gets it read: the time is fit_auto's
     assert model.timings["read"] > 1e-4
+
+
+def test_the_batch_size_reason_counts_the_rows_that_train() -> None:
+    """A small classification table trains on every row: its reason has no x 0.8."""
+    small = choose(rows=150, columns=4)["batch_size"]
+    assert small.value == 16 and "150 rows / 10" in small.reason
+    larger = choose(rows=3_000, columns=4)["batch_size"]
+    assert larger.value == 256 and "3,000 rows x 0.8 / 10" in larger.reason

@@ -114,6 +114,7 @@ def _rules(
     deep = rows >= DEEP_ROWS
     regression = task == "regression"
     small = not regression and rows < SMALL_ROWS and not split
+    trained = 1.0 if small else 0.8  # the share of the rows that trains (no split)
     width = 512 if inputs > WIDE_INPUTS else 256
     hidden = [width, width] if deep else [width]
     if deep:
@@ -165,9 +166,10 @@ def _rules(
             "penguins 0.015 (the inputs come standardised)",
         ),
         "batch_size": Choice(
-            _power_of_two(rows * 0.8 / 10, 16, 512),
-            f"about 10 batches per epoch: {rows:,} rows x 0.8 / 10 to a power of two "
-            "in 16..512 (fewer, larger steps than 16 rows keep small tables fast)",
+            _power_of_two(rows * trained / 10, 16, 512),
+            f"about 10 batches per epoch: {rows:,} rows{' x 0.8' * (trained < 1)} / 10 "
+            "to a power of two in 16..512 (fewer, larger steps than 16 rows keep "
+            "small tables fast)",
         ),
         "learning_rate": Choice(
             0.001 if regression else 0.003, f"AdamW's learning rate {rate_why}"
