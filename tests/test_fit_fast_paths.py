@@ -182,3 +182,22 @@ def test_step_from_logits_refuses_a_loss_that_keeps_one_value_per_sample() -> No
     probs = np.full((2, 3), 1 / 3, np.float32)
     with pytest.raises(ValueError, match="reduction='none'"):
         loss.step_from_logits(np.eye(3, dtype=np.float32)[:2], probs, probs)
+
+
+def test_an_epoch_too_large_to_keep_is_counted_batch_by_batch(monkeypatch: Any) -> None:
+    """Past LATE_VALUES outputs an epoch, no epoch of scores is held: each batch counts."""
+    from axon.models import data as data_module
+
+    x, y = data()
+    net = model(["accuracy"])
+    net.fit(x[:1], y[:1], verbose=0)
+    calls = counted_updates(net)
+    monkeypatch.setattr(data_module, "LATE_VALUES", 120 * 3 - 1)  # one value short
+    history = net.fit(x, y, batch_size=16, epochs=2, verbose=0).history
+    assert calls[0] == 2 * 8  # 120 rows at 16: 8 batches, each one counted
+    monkeypatch.setattr(data_module, "LATE_VALUES", 120 * 3)
+    again = model(["accuracy"])
+    again.fit(x[:1], y[:1], verbose=0)
+    calls = counted_updates(again)
+    assert again.fit(x, y, batch_size=16, epochs=2, verbose=0).history == history
+    assert calls[0] == 2 * 1  # kept, and counted once an epoch

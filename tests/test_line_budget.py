@@ -66,11 +66,11 @@ PERIPHERY = {
 # output, predict and evaluate of a functional model on streams, models/structure.py).
 # Raised by 130 for issue 12's inference paths (BatchNormalization's cached fold,
 # models/inference.py: predict_on_batch without the checks for serving loops).
-# Raised by 140 for issue 12's small-network cuts (+150, 14 lines of slack before):
+# Raised by 150 for issue 12's small-network cuts (+157, 14 lines of slack before):
 # Adam's paired moments, the fused loss's value and gradient in one call, accuracy
 # counted once an epoch, a small validation set in one pass, the one-row softmax.
 CORE_BUDGET = (
-    10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170 + 160 + 460 + 265 + 130 + 140
+    10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170 + 160 + 460 + 265 + 130 + 150
 )
 MODULE_BUDGET = 520  # lines in any one module (the longest: models/functional.py)
 

@@ -321,6 +321,9 @@ def batches(n: int, batch_size: int) -> Iterator[slice]:
         yield slice(start, start + batch_size)
 
 
+LATE_VALUES = 1 << 22  # an epoch's outputs kept for its metrics: 16 MiB in float32
+
+
 def epoch_outputs(model: Any, batcher: Any, late: bool) -> tuple[Array, Array] | None:
     """The epoch's targets and a buffer for its outputs, where the metrics can wait.
 
@@ -328,7 +331,9 @@ def epoch_outputs(model: Any, batcher: Any, late: bool) -> tuple[Array, Array] |
     where nobody reads a batch's logs (``late``) ``fit`` copies each batch's outputs
     here and updates the metrics once an epoch: in the Iris tutorial's fit the update
     took 5.6 us a step (load 1.5), the copy takes 0.3. Only for a plain ``Batcher``,
-    whose targets are one array in the epoch's order; else None (every batch counted).
+    whose targets are one array in the epoch's order, and at most ``LATE_VALUES``
+    outputs an epoch (sparse labels of many classes would otherwise hold an epoch of
+    scores: 4 GB for a million rows of 1,000); else None (every batch counted).
     """
     from axon.metrics import accuracy
 
@@ -342,6 +347,8 @@ def epoch_outputs(model: Any, batcher: Any, late: bool) -> tuple[Array, Array] |
     ):
         return None
     shape, dtype = (len(batcher.x), *model.output_shape), model.parameters.dtype
+    if math.prod(shape) > LATE_VALUES:
+        return None
     if (
         batcher.outputs is None
         or batcher.outputs.shape != shape
