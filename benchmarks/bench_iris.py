@@ -20,9 +20,8 @@ from common import interleaved, median_time, peer, ratio_rows, table, torch_epoc
 
 import axon
 from axon.cli import load_iris_split
+from axon.config import dot as _dot  # no dispatch, as axon's layers call it
 
-# np.dot without its __array_function__ dispatcher, as axon's layers call it.
-_dot = getattr(np.dot, "_implementation", np.dot)
 EPOCHS, BATCH = 100, 16
 
 

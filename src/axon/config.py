@@ -71,6 +71,12 @@ def set_random_seed(seed: int) -> None:
     _global_rng = np.random.default_rng(int(seed))
 
 
+# np.dot and np.vdot without their __array_function__ dispatch, which is a Python
+# call of its own, for operands known to be plain ndarrays: np.dot 0.35 instead of
+# 0.53 us a call, eleven calls in a step of a three-layer network (CPU time).
+dot = getattr(np.dot, "_implementation", np.dot)
+vdot = getattr(np.vdot, "_implementation", np.vdot)
+
 _constants: dict[tuple[float, Any], Array] = {}
 
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from axon import config, initializers
 from axon.config import Array
+from axon.config import dot as _dot  # no dispatch: a Python call less
 from axon.layers.base import LAYERS, Layer
-from axon.layers.dense import _dot
 
 
 @LAYERS.decorator("BatchNormalization")

@@ -19,6 +19,7 @@ import numpy as np
 
 from axon import config
 from axon.config import Array, constant
+from axon.config import vdot as _vdot  # no dispatch: a Python call less
 from axon.losses.base import (
     FUNCTIONS,
     Loss,
@@ -28,9 +29,6 @@ from axon.losses.base import (
     per_sample,
     register,
 )
-
-# np.vdot without its __array_function__ dispatcher, a Python call of its own.
-_vdot = getattr(np.vdot, "_implementation", np.vdot)
 
 
 def _log_softmax(z: Array) -> Array:

@@ -29,11 +29,11 @@ from scipy.special import expit
 
 from axon import layers
 from axon.config import Array, constant
+from axon.config import dot as _dot  # no dispatch: small products
 from axon.models import Sequential
 from axon.sklearn.network import kernel_mask
 from axon.sklearn.objective import Objective
 
-_dot = getattr(np.dot, "_implementation", np.dot)  # no dispatch: small products
 FOLD_BYTES = 256 * 2**20
 """Up to this size ``x`` is copied once with a column of ones (the bias fold)."""
 HIDDEN = ("relu", "tanh", "sigmoid", "linear")

@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 from scipy.special import xlogy
 
-from axon.config import Array, constant
+from axon.config import Array, constant, ones
+from axon.config import dot as _dot  # no dispatch: small products
 
 OUTPUT_ACTIVATIONS = {
     "softmax": "softmax",
@@ -46,7 +47,6 @@ OUTPUT_ACTIVATIONS = {
 
 _EPS: dict[Any, Array] = {}
 _ROW_SUM = np.add.reduce
-_dot = getattr(np.dot, "_implementation", np.dot)  # no dispatch: small products
 
 
 class Objective:
@@ -77,13 +77,6 @@ class Objective:
             )
         self.out_activation = out_activation
         self._work: dict[tuple[int, ...], Array] = {}
-        self._ones_cache: Array | None = None
-
-    def _ones(self, n: int, dtype: Any) -> Array:
-        ones = self._ones_cache
-        if ones is None or ones.shape[0] != n or ones.dtype != dtype:
-            ones = self._ones_cache = np.ones(n, dtype)
-        return ones
 
     def _buffer(self, like: Array) -> Array:
         work = self._work.get(like.shape)
@@ -120,7 +113,7 @@ class Objective:
             # non-zero term a row, exactly as a reduction would, at a fraction of
             # its cost on a short axis (digits' 1,347 x 10: 3.4 against 38 us).
             picked = np.multiply(out, y, out=self._buffer(out))
-            values = _dot(picked, self._ones(out.shape[1], dtype))
+            values = _dot(picked, ones((out.shape[1],), dtype))
             np.maximum(values, eps, out=values)  # p at the true class, clipped
             np.log(values, out=values)
             sign = -1.0
