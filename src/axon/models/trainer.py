@@ -438,8 +438,10 @@ class Trainer(regularizers.Penalized):
     def _format_results(
         logs: dict[str, float], return_dict: bool
     ) -> float | list[float] | dict[str, float]:
+        if return_dict:
+            return logs
         values = list(logs.values())
-        return logs if return_dict else values[0] if len(values) == 1 else values
+        return values[0] if len(values) == 1 else values
 
     def predict(
         self, x: Any, batch_size: int | None = None, verbose: int | str = "auto"
