@@ -9,7 +9,7 @@ from axon import config, regularizers
 from axon.config import Array
 from axon.layers.base import LAYERS, KerasTensor, Layer, check_shape, unique_name
 from axon.layers.input_layer import InputLayer
-from axon.models import data, datasets, inference
+from axon.models import data, datasets, dense_chain, inference
 from axon.models.functional import Model
 from axon.models.trainer import Trainer
 
@@ -202,6 +202,7 @@ class Sequential(Model):
             getattr(layer, "activity_regularizer", None) is not None
             for layer in self._layers
         )
+        self._chain = dense_chain.prepare(self)  # Dense layers only: the fused step
         return x, y
 
     def _backward_with_penalties(self, grad_output: Array, from_logits: bool) -> float:
