@@ -18,7 +18,7 @@ import pytest
 import axon
 from axon.cli import main, train
 from axon.tabular import auto, fit_table
-from axon.tabular.defaults import SETTINGS, TUTORIAL, choose
+from axon.tabular.defaults import EXTRA, SETTINGS, TUTORIAL, choose
 
 SMALL = {"epochs": 6, "patience": 2}  # a few epochs: what is tested is the plumbing
 
@@ -46,7 +46,8 @@ def test_a_small_table_gets_one_wide_layer_and_batches_of_a_tenth() -> None:
     assert chosen["refit"].value is True
     assert chosen["members"].value == 1
     assert chosen["patience"].value == 20
-    assert list(chosen) == list(SETTINGS)
+    assert chosen["initializer"].value == "he_normal"
+    assert list(chosen) == [*SETTINGS, *EXTRA]
     assert all(c.source == "data" and c.reason for c in chosen.values())
     # the batch is the power of two nearest a tenth of 80% of the rows
     assert choose(rows=2_000, columns=4)["batch_size"].value == 128  # 160
@@ -58,10 +59,11 @@ def test_below_200_rows_a_classification_table_trains_on_every_row() -> None:
     assert chosen["validation_split"].value == 0.0
     assert "would hold 40 rows" in chosen["validation_split"].reason
     assert chosen["refit"].value is False
-    assert chosen["patience"].value == 15
+    assert chosen["patience"].value == 10
+    assert chosen["initializer"].value == "glorot_uniform"
     assert chosen["learning_rate"].value == 0.003
     assert chosen["batch_size"].value == 16
-    assert list(chosen) == list(SETTINGS)
+    assert list(chosen) == [*SETTINGS, *EXTRA]
     assert all(c.source == "data" and c.reason for c in chosen.values())
     # from 200 rows, for regression, or with a split the user gave: early stopping
     # on the split, then the refit
@@ -72,6 +74,7 @@ def test_below_200_rows_a_classification_table_trains_on_every_row() -> None:
     ):
         assert larger["refit"].value is True
         assert larger["patience"].value == 20
+        assert larger["initializer"].value == "he_normal"
         assert larger["validation_split"].value in (0.2, 0.25)
     assert choose(150, 4, task="regression")["validation_split"].value == 0.2
 
@@ -86,8 +89,83 @@ def test_a_small_classification_run_stops_on_its_training_loss() -> None:
     assert "val_loss" not in model.history.history
     assert len(losses) < 400  # stopped by the training loss
     best = int(np.argmin(losses))
-    assert len(losses) == best + 1 + 15  # patience 15 after the lowest loss
+    assert len(losses) == best + 1 + 10  # patience 10 after the lowest loss
     assert auto.choices_of(model)["validation_split"].value == 0.0
+
+
+class FirstKernel(axon.callbacks.Callback):
+    """Keeps the first layer's kernel as training starts."""
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.kernel = self.model.layers[0].get_weights()[0].copy()
+
+
+# How each initializer's reason names it (the reason says what the value is).
+DRAWN = {
+    "glorot_uniform": "kernel drawn Glorot-uniform",
+    "he_normal": "drawn He-normal",
+}
+
+
+def first_kernel(frame: pd.DataFrame, **given: Any) -> tuple[Any, np.ndarray]:
+    seen = FirstKernel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = auto.fit_auto(frame, "y", epochs=1, callbacks=[seen], **given)
+    return model, seen.kernel
+
+
+def test_a_small_classification_table_starts_from_a_glorot_uniform_kernel() -> None:
+    model, kernel = first_kernel(small_table())  # 96 training rows
+    choice = auto.choices_of(model)["initializer"]
+    inputs, units = kernel.shape
+    bound = np.sqrt(6 / (inputs + units))  # Glorot-uniform's
+    assert (choice.value, choice.source, units) == ("glorot_uniform", "data", 256)
+    assert np.abs(kernel).max() <= bound and kernel.std() > bound / 2
+    assert model.network.layers[0].get_config()["kernel_initializer"] == (
+        "glorot_uniform"
+    )
+    assert model.network.layers[0].get_weights()[1].any()  # trained: not all zero
+    # with a split (or 200 rows and more) the network's own He-normal draw stays
+    split, he = first_kernel(small_table(), validation_split=0.2, refit=False)
+    assert auto.choices_of(split)["initializer"].value == "he_normal"
+    assert he.std() > 2 * bound  # He-normal: sqrt(2 / inputs)
+    # the user's choice wins, and reaches the refit's network too
+    given, kernel = first_kernel(small_table(), initializer="he_normal")
+    assert auto.choices_of(given)["initializer"].source == "given"
+    assert kernel.std() > 2 * bound
+    refit, _ = first_kernel(
+        small_table(), validation_split=0.2, initializer="glorot_uniform"
+    )
+    assert auto.refit_of(refit)["epochs"] == 1
+    config = refit.network.layers[0].get_config()
+    assert config["kernel_initializer"] == "glorot_uniform"
+    with pytest.raises(ValueError, match="Unknown initializer: 'glorot'"):
+        first_kernel(small_table(), initializer="glorot")
+
+
+@pytest.mark.parametrize(
+    ("rows", "task", "given"),
+    [
+        (150, "classification", {}),
+        (150, "classification", {"validation_split": 0.2}),
+        (400, "classification", {}),
+        (150, "regression", {}),
+    ],
+)
+def test_the_small_tables_reasons_say_the_values_they_give(
+    rows: int, task: str, given: dict[str, Any]
+) -> None:
+    chosen = choose(rows, 4, task, given)
+    initializer = chosen["initializer"]
+    assert DRAWN[initializer.value] in initializer.reason
+    others = [words for name, words in DRAWN.items() if name != initializer.value]
+    assert not any(words in initializer.reason for words in others)
+    patience = chosen["patience"]
+    assert (
+        f"not fallen for {patience.value} epochs" in patience.reason
+        or f"waits {patience.value} epochs" in patience.reason
+    )
 
 
 def test_a_large_wide_regression_table_gets_two_layers_and_averaged_networks() -> None:
@@ -298,6 +376,7 @@ def test_the_cli_and_the_report_state_each_choice_and_who_made_it(
     assert re.search(r"\nepochs +6  given +your option\n", out)
     assert re.search(r"\nbatch size +16  data +about 10 batches per epoch: 240 ", out)
     assert re.search(r"\nloss +binary_crossentropy +task +the loss that pairs", out)
+    assert re.search(r"\ninitializer +he_normal +data +the first hidden layer's", out)
     assert "Refit on 240 training rows (validation rows included) for " in out
     record = json.loads((tmp_path / "run" / "history.json").read_text())
     assert record["choices"]["hidden"] == {
