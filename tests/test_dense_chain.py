@@ -137,6 +137,12 @@ CASES = {
     "one Dense layer": {"build": lambda: network(())},
     "one-row last batch": {"n": 97},
     "a batch of one": {"n": 5, "batch_size": 1},
+    "10 classes, batches of 80 and 40 (row max by columns, then reduction)": {
+        "build": lambda: network(units=10),
+        "classes": 10,
+        "n": 200,
+        "batch_size": 80,
+    },
     "20 classes (row max by reduction)": {
         "build": lambda: network(units=20),
         "classes": 20,
@@ -369,3 +375,20 @@ def test_the_chain_follows_the_model_from_call_to_call(steps: list[int]) -> None
     model.layers[1].trainable = True  # repacked again: new views, a new chain
     model.train_on_batch(x, y)
     assert model._chain is not None and steps[0] == 3
+
+
+def test_each_activation_is_applied_as_its_own_forward_would() -> None:
+    kind, relu, softmax = (
+        dense_chain._kind,
+        axon.activations.ReLU,
+        axon.activations.Softmax,
+    )
+    assert kind(axon.activations.get("linear"), (16, 8)) == dense_chain.LINEAR
+    assert kind(relu(), (16, 8)) == dense_chain.RELU
+    assert kind(relu(max_value=6.0), (16, 8)) == dense_chain.OTHER
+    assert kind(axon.activations.get("tanh"), (16, 8)) == dense_chain.OTHER
+    # softmax's row max by columns: 3 units or fewer, or 8 rows a unit up to 16
+    assert kind(softmax(), (16, 3)) == kind(softmax(), (80, 10)) == dense_chain.SOFTMAX
+    assert kind(softmax(), (16, 10)) == kind(softmax(), (512, 20)) == dense_chain.OTHER
+    assert kind(softmax(), (1, 3)) == dense_chain.OTHER  # one row: another summation
+    assert kind(softmax(), (16, 1)) == kind(softmax(0), (16, 3)) == dense_chain.OTHER
