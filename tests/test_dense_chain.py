@@ -392,3 +392,14 @@ def test_each_activation_is_applied_as_its_own_forward_would() -> None:
     assert kind(softmax(), (16, 10)) == kind(softmax(), (512, 20)) == dense_chain.OTHER
     assert kind(softmax(), (1, 3)) == dense_chain.OTHER  # one row: another summation
     assert kind(softmax(), (16, 1)) == kind(softmax(0), (16, 3)) == dense_chain.OTHER
+
+
+def test_a_stream_of_many_batch_sizes_keeps_few_plans(steps: list[int]) -> None:
+    x, y = data(60, "categorical_crossentropy")
+    model = network()
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    for n in range(1, 31):
+        model.train_on_batch(x[:n], y[:n])
+        assert len(model._chain.plans) <= 17
+    assert steps[0] == 30
+    assert sorted(model._chain.plans) == list(range(18, 31))  # cleared at 18

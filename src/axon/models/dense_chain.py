@@ -5,8 +5,9 @@ layer's ``forward``, ``backward`` and ``_backward_from_z``, each activation's tw
 passes, the model's loops and hooks. On a network that small the NumPy work is
 close to a hand-written loop's and the calls are the difference. For the common
 case, every layer a trainable ``Dense`` and no regularizer, :class:`DenseChain`
-runs the same NumPy operations, in the same order on the same arrays (the layers'
-own buffers and the views of ``model.gradients``), from one loop::
+runs the same NumPy operations in the same order on the same arrays (the layers'
+own buffers and the views of ``model.gradients``) from one loop, softmax's row
+maximum excepted (column by column where that is cheaper: exact either way)::
 
     a_0 = x,   z_l = a_{l-1} W_l + b_l,   a_l = f_l(z_l)
     g_L = dL/dz_L (fused output and loss) or f_L'(z_L) dL/da_L
@@ -111,6 +112,8 @@ class DenseChain:
         use for the same names and shapes, so the two paths share them (no second
         copy of a large network's activations).
         """
+        if len(self.plans) > 16:  # many batch sizes (a generator's): keep few
+            self.plans.clear()
         forward, backward = [], []
         below: Array | None = None  # a_{l-1}; None for the batch (x.T per step)
         for layer in self.layers:
