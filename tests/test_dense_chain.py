@@ -1,9 +1,9 @@
 """The fused step of a Sequential of Dense layers gives the layer path's numbers, bit for bit.
 
 Each test trains twice from the same seed, once through ``dense_chain`` and once with
-it switched off (the layer path), and compares every weight and history value with
-``array_equal`` / ``==``, never a tolerance; a spy on ``DenseChain.step`` says which
-path really ran.
+it switched off (the layer path), and compares the weights with ``array_equal`` and
+the history and batch logs by ``repr`` (which tells -0.0 from 0.0), never with a
+tolerance; a spy on ``DenseChain.step`` says which path really ran.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from axon.testing import numerical_gradient, relative_error
 
 @pytest.fixture
 def steps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """Counts the chain's steps; the float type is restored afterwards."""
+    """Counts the chain's steps; the switch and the float type are restored after."""
     count = [0]
     original = dense_chain.DenseChain.step
 
@@ -33,6 +33,7 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     monkeypatch.setattr(dense_chain.DenseChain, "step", counted)
     floatx = axon.config.floatx()
     yield count
+    dense_chain.ENABLED = True  # even when a test failed with the chain off
     axon.config.set_floatx(floatx)
 
 
