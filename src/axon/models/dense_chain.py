@@ -133,14 +133,12 @@ class DenseChain:
                 (layer, kernel, layer.params.get("bias"), zb, z, y, kind, how)
             )
             own = (grads["kernel"], grads.get("bias"))  # dL/dW, dL/db
-            down = (  # W^T and dL/da of the layer below; nobody needs dL/dx
-                (None, None)
-                if below is None
-                else (kernel.T, layer.buffer("grad_input", below.shape, dtype))
-            )
+            down: tuple[Any, ...] = (None, None, None)  # nobody needs dL/dx
+            if below is not None:  # a^T of the layer below, W^T, its dL/da
+                grad_input = layer.buffer("grad_input", below.shape, dtype)
+                down = (below.T, kernel.T, grad_input)
             work = layer.buffer("work", shape, dtype)  # f' scratch
-            below_t = None if below is None else below.T
-            backward.append((kind, z, y, f, work, below_t, *own, *down))
+            backward.append((kind, z, y, f, work, *own, *down))
             below = y
         if self.fused:  # the loss gives dL/dz_L: no f' at the output
             backward[-1] = (LINEAR, *backward[-1][1:])
@@ -150,10 +148,7 @@ class DenseChain:
         return plan
 
     def step(self, x: Array, y: Array) -> tuple[float, Array]:
-        """One training step on ``(x, y)``: the layer path's ``_train_step``.
-
-        Returns the batch loss and the output (the last layer's buffer).
-        """
+        """``Trainer._train_step`` on ``(x, y)``: the loss, the last layer's output."""
         plan = self.plans.get(len(x))
         if plan is None:
             plan = self._plan(len(x))
@@ -183,7 +178,7 @@ class DenseChain:
             loss, grad, _ = model._loss_and_gradient(y, a)
         if not math.isfinite(loss):
             return loss, a  # no update, as the layer path: the caller stops
-        for kind, z, h, f, work, below_t, k_grad, b_grad, w_t, g_in in backward:
+        for kind, z, h, f, work, k_grad, b_grad, below_t, w_t, g_in in backward:
             if kind == RELU:  # ReLU.backward: sign(h) is 1[z > 0] in h's dtype
                 grad *= np.sign(h, out=work)
             elif kind != LINEAR:
