@@ -14,9 +14,8 @@ What ``axon train DATA --target COLUMN`` runs. The steps:
 
 A classification table below ``SMALL_ROWS`` (200) training rows skips steps 2-3's
 split: it trains on every row and stops when the training loss stops falling
-(``validation_split`` 0), as a 20% split there would hold under 40 rows; its network
-and training are scikit-learn's MLP's (100 units, full batch, Adam 1e-3, its draw and
-its stop: :class:`~axon.tabular.stopping.TrainingLossStop`).
+(``validation_split`` 0, patience 10), as a 20% split there would hold under 40 rows;
+its first layer's kernel is redrawn Glorot-uniform before training (``initializer``).
 
 ``preset="tutorial"`` runs the tutorial's network as :func:`fit_table` does (no
 refit). The model keeps the choices with their reasons in ``model.choices`` and the
@@ -40,7 +39,6 @@ from axon.tabular.defaults import (
     DEEP_ROWS,
     NETWORK_INITIALIZER,
     SETTINGS,
-    SMALL_INITIALIZER,
     Choice,
     choose,
     lines,
@@ -48,7 +46,6 @@ from axon.tabular.defaults import (
 from axon.tabular.fit import fit_table
 from axon.tabular.model import Handed, TabularModel, as_frame, network
 from axon.tabular.preprocessing import Preprocessing
-from axon.tabular.stopping import TrainingLossStop
 from axon.tabular.target import Target
 
 FRAME = "the DataFrame"  # what fit_table calls a DataFrame in its messages
@@ -115,50 +112,24 @@ def _optimizer(chosen: dict[str, Choice]) -> Any:
 
 
 def initialize(net: Any, chosen: dict[str, Choice], seed: int | None) -> None:
-    """Redraw the network's weights with the chosen ``initializer``.
+    """Redraw the first Dense layer's kernel with the chosen ``initializer``.
 
-    :func:`~axon.tabular.model.network` draws the first Dense kernel He-normal;
-    another Keras initializer replaces that kernel (its bias stays at zero), and
-    ``"scikit-learn"`` (small classification tables) redraws every Dense layer's
-    kernel, then its bias, uniformly within ``sqrt(6 / (fan_in + fan_out))``, as
-    scikit-learn's MLP does. The draws come from their own generator (``seed``),
-    so the model's shuffling and Dropout draw as before; the layers' configs name
-    the initializers used.
+    :func:`~axon.tabular.model.network` draws it He-normal; another initializer
+    (Glorot-uniform on small tables) replaces the kernel before training, from its
+    own generator (``seed``), so the model's shuffling and Dropout draw as before.
+    The layer's config names the initializer used. The bias stays at zero.
     """
     import axon
 
     name = chosen.get("initializer")
     if name is None or name.value == NETWORK_INITIALIZER:
         return
-    rng = axon.config.make_rng(seed)
-    dense = [lay for lay in net.layers if isinstance(lay, axon.layers.Dense)]
-    if name.value == SMALL_INITIALIZER:
-        for layer in dense:
-            kernel, bias = layer.get_weights()
-            bound = float(np.sqrt(6.0 / sum(kernel.shape)))
-            drawn = [
-                rng.uniform(-bound, bound, w.shape).astype(w.dtype)
-                for w in (kernel, bias)
-            ]
-            layer.set_weights(drawn)
-            layer.kernel_initializer = axon.initializers.get("glorot_uniform")
-            layer.bias_initializer = axon.initializers.RandomUniform(-bound, bound)
-        return
     initializer = axon.initializers.get(name.value)
-    kernel, bias = dense[0].get_weights()
-    dense[0].set_weights([initializer(kernel.shape, str(kernel.dtype), rng), bias])
-    dense[0].kernel_initializer = initializer
-
-
-def _stopper(chosen: dict[str, Choice]) -> Any:
-    """scikit-learn's stop on the training loss, or None: fit_table's EarlyStopping.
-
-    The former where a tolerance is chosen and no validation rows are held.
-    """
-    tolerance = chosen.get("tolerance")
-    if tolerance is None or not tolerance.value or chosen["validation_split"].value:
-        return None
-    return TrainingLossStop(int(chosen["patience"].value), float(tolerance.value))
+    first = next(lay for lay in net.layers if isinstance(lay, axon.layers.Dense))
+    kernel, bias = first.get_weights()
+    rng = axon.config.make_rng(seed)
+    first.set_weights([initializer(kernel.shape, str(kernel.dtype), rng), bias])
+    first.kernel_initializer = initializer
 
 
 def _rates(chosen: dict[str, Choice]) -> list[float]:
@@ -311,7 +282,6 @@ def fit_auto(
             verbose=verbose,
             callbacks=callbacks,
             before_training=compile_chosen,
-            stopper=_stopper(chosen),
         )
     model.source = source
     model.timings["read"] = read

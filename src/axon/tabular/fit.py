@@ -68,7 +68,6 @@ def fit_table(
     verbose: int = 0,
     callbacks: list[Any] | None = None,
     before_training: Callable[[TabularModel], None] | None = None,
-    stopper: Any | None = None,
 ) -> TabularModel:
     """Train the tutorial's network on a table and score it on held-out rows.
 
@@ -102,10 +101,6 @@ def fit_table(
     before_training : callable, optional
         Called with the model, built and compiled, just before training; it
         replaces the printing that ``verbose`` asks for.
-    stopper : Callback, optional
-        Replaces the EarlyStopping above (``patience`` is then its own):
-        ``fit_auto`` passes scikit-learn's stop on the training loss for small
-        classification tables (:class:`axon.tabular.stopping.TrainingLossStop`).
 
     Returns
     -------
@@ -194,7 +189,7 @@ def fit_table(
 
         print_plan(model)
     started = time.perf_counter()
-    stopper = stopper or axon.callbacks.EarlyStopping(
+    stopper = axon.callbacks.EarlyStopping(
         monitor="val_loss" if validation else "loss",
         patience=patience,
         restore_best_weights=True,
