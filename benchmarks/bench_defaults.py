@@ -35,8 +35,12 @@ measurements; target ``sex``, so 333 rows) and the Vega cars (406 rows, the car'
 name and origin as text, missing horsepower; target ``Miles_per_Gallon``, 398 rows).
 
 Usage: ``python benchmarks/bench_defaults.py [--seed 3 | --seeds 10,11,12,13,14]
-[--only iris,wine] [--tutorial] [--json folds.json]`` (``--tutorial`` adds the
-tutorial preset's column; ``--json`` keeps every fold's score and time).
+[--only iris,wine] [--tutorial] [--json folds.json] [--peers folds.json]``
+(``--tutorial`` adds the tutorial preset's column; ``--json`` keeps every fold's
+score and time; ``--peers`` takes the two peers' fold scores and times from an
+earlier ``--json`` file of the same seeds and fits only axon: both peers are
+deterministic for given folds, so comparing settings of axon on many seeds need not
+refit them each time).
 """
 
 from __future__ import annotations
@@ -162,8 +166,16 @@ def score(model: Any, x: Any, y: Any, classify: bool) -> float:
     return float(accuracy_score(y, predicted) if classify else r2_score(y, predicted))
 
 
-def cross_validate(name: str, seeds: list[int], tutorial: bool) -> dict[str, Any]:
+def cross_validate(
+    name: str,
+    seeds: list[int],
+    tutorial: bool,
+    cached: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Every contender on the same five folds of each seed: scores and CPU seconds.
+
+    ``cached``: this table's entry of an earlier ``--json`` file of the same seeds,
+    whose peers' scores and seconds are taken instead of fitting the peers again.
 
     Returns ``{"classify": bool, "scores": {contender: {seed: [fold scores]}},
     "seconds": {contender: [CPU s per fit]}}``.
@@ -176,7 +188,8 @@ def cross_validate(name: str, seeds: list[int], tutorial: bool) -> dict[str, Any
     frame = frame[frame[target].notna()].reset_index(drop=True)
     classify = name != "diabetes" and frame[target].dtype.kind not in "f"
     contenders: dict[str, Callable[[Any], Callable[[Any], float]]] = {}
-    for peer, make in peers(frame, target, classify).items():
+    made = peers(frame, target, classify) if cached is None else {}
+    for peer, make in made.items():
 
         def fit_peer(
             rows: Any, make: Callable[[], Any] = make
@@ -196,8 +209,13 @@ def cross_validate(name: str, seeds: list[int], tutorial: bool) -> dict[str, Any
     contenders["axon defaults"] = fit_axon
     if tutorial:
         contenders["axon tutorial"] = lambda rows: fit_axon(rows, "tutorial")
-    scores: dict[str, dict[int, list[float]]] = {c: {} for c in contenders}
-    seconds: dict[str, list[float]] = {c: [] for c in contenders}
+    names = list(contenders) if cached is None else [*PEERS, *contenders]
+    scores: dict[str, dict[int, list[float]]] = {c: {} for c in names}
+    seconds: dict[str, list[float]] = {c: [] for c in scores}
+    if cached is not None:  # JSON keeps the seeds as text
+        for peer in PEERS:
+            scores[peer] = {s: cached["scores"][peer][str(s)] for s in seeds}
+            seconds[peer] = list(cached["seconds"][peer])
     for seed in seeds:
         splitter = (StratifiedKFold if classify else KFold)(
             5, shuffle=True, random_state=seed
@@ -253,6 +271,21 @@ def summary(name: str, result: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def peers_of(path: str, seeds: list[int]) -> dict[str, Any]:
+    """The tables of an earlier ``--json`` file, which must hold the same seeds.
+
+    The peers' scores are theirs on the same folds (the folds depend only on the
+    seed and the table); a table the file lacks has its peers fitted.
+    """
+    with open(path) as given:
+        earlier = json.load(given)
+    if earlier["seeds"] != seeds:
+        raise SystemExit(
+            f"--peers {path} holds the folds of seeds {earlier['seeds']}, not {seeds}"
+        )
+    return dict(earlier["tables"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     group = parser.add_mutually_exclusive_group()
@@ -269,11 +302,17 @@ def main() -> None:
     parser.add_argument(
         "--json", default=None, help="write every fold's score and time here"
     )
+    parser.add_argument(
+        "--peers",
+        default=None,
+        help="an earlier --json file of the same seeds: its peers' scores are reused",
+    )
     args = parser.parse_args()
     if args.seeds:
         seeds = [int(s) for s in args.seeds.split(",")]
     else:
         seeds = [0 if args.seed is None else args.seed]
+    cached = peers_of(args.peers, seeds) if args.peers else {}
     # Every library loads before threadpoolctl sets its pools to one thread.
     import scipy.optimize  # noqa: F401
     import sklearn.ensemble
@@ -287,7 +326,10 @@ def main() -> None:
         names = [n for n in names if n.split(" ")[0] in args.only.split(",")]
     load = os.getloadavg()
     with threadpool_limits(1):
-        results = {name: cross_validate(name, seeds, args.tutorial) for name in names}
+        results = {
+            name: cross_validate(name, seeds, args.tutorial, cached.get(name))
+            for name in names
+        }
         info = machine()
     import pandas
     import sklearn
@@ -297,6 +339,8 @@ def main() -> None:
         f"axon {axon.__version__}, pandas {pandas.__version__}, sklearn {sklearn.__version__}"
     )
     print(f"load average before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}")
+    if cached:
+        print(f"the peers' scores and times: from {args.peers} (not refitted)")
     what = "folds' seed" if len(seeds) == 1 else "repeated, folds' seeds"
     print(
         f"5-fold cross-validation, {what} {','.join(map(str, seeds))}; "
