@@ -76,21 +76,33 @@ def test_python_calls_per_training_step_stay_within_budget(
     assert per_step <= budget, f"{per_step:.1f} Python calls per step"
 
 
-def test_a_steady_training_step_allocates_no_activation_sized_temporaries() -> None:
+@pytest.mark.parametrize("dense_only", [False, True])
+def test_a_steady_training_step_allocates_no_activation_sized_temporaries(
+    dense_only: bool,
+) -> None:
+    """The layer path (BatchNormalization, Dropout) and the Dense chain alike."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(512, 64)).astype(np.float32)
     y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 512)]
+    middle = (
+        []
+        if dense_only
+        else [
+            axon.layers.BatchNormalization(),
+            axon.layers.Dropout(0.2),
+        ]
+    )
     model = axon.Sequential(
         [
             axon.layers.Input((64,)),
             axon.layers.Dense(256, activation="relu"),
-            axon.layers.BatchNormalization(),
-            axon.layers.Dropout(0.2),
+            *middle,
             axon.layers.Dense(3, activation="softmax"),
         ]
     )
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     x, y = model._prepare(x, y, "the check")
+    assert (model._chain is not None) == dense_only  # the path this case measures
     activation_bytes = 512 * 256 * 4
     with np.errstate(all="ignore"):
         model._train_step(x, y)  # the first step creates the buffers
