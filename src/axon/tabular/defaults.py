@@ -278,7 +278,7 @@ def _small(rows: int) -> dict[str, Choice]:
             "+- 0.0013 seed by seed), wine 0.9795 against 0.9857 (-0.0062 +- "
             "0.0008, still above scikit-learn's MLP's 0.9785); 180-row samples "
             "of breast_cancer, digits and penguins 0.002-0.003 lower. Iris is "
-            "the table at the margin, so the smaller start",
+            "the table at the margin, so the smaller start is kept",
         ),
     }
 
