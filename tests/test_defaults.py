@@ -47,6 +47,7 @@ def test_a_small_table_gets_one_wide_layer_and_batches_of_a_tenth() -> None:
     assert chosen["members"].value == 1
     assert chosen["patience"].value == 20
     assert chosen["initializer"].value == "he_normal"
+    assert chosen["bias_spread"].value == 0.0
     assert list(chosen) == [*SETTINGS, *EXTRA]
     assert all(c.source == "data" and c.reason for c in chosen.values())
     # the batch is the power of two nearest a tenth of 80% of the rows
@@ -61,6 +62,7 @@ def test_below_200_rows_a_classification_table_trains_on_every_row() -> None:
     assert chosen["refit"].value is False
     assert chosen["patience"].value == 10
     assert chosen["initializer"].value == "glorot_uniform"
+    assert chosen["bias_spread"].value == 4.0
     assert chosen["learning_rate"].value == 0.003
     assert chosen["batch_size"].value == 16
     assert list(chosen) == [*SETTINGS, *EXTRA]
@@ -75,6 +77,7 @@ def test_below_200_rows_a_classification_table_trains_on_every_row() -> None:
         assert larger["refit"].value is True
         assert larger["patience"].value == 20
         assert larger["initializer"].value == "he_normal"
+        assert larger["bias_spread"].value == 0.0
         assert larger["validation_split"].value in (0.2, 0.25)
     assert choose(150, 4, task="regression")["validation_split"].value == 0.2
 
@@ -98,6 +101,7 @@ class FirstKernel(axon.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.kernel = self.model.layers[0].get_weights()[0].copy()
+        self.bias = self.model.layers[0].get_weights()[1].copy()
 
 
 # How each initializer's reason names it (the reason says what the value is).
@@ -142,6 +146,62 @@ def test_a_small_classification_table_starts_from_a_glorot_uniform_kernel() -> N
     assert config["kernel_initializer"] == "glorot_uniform"
     with pytest.raises(ValueError, match="Unknown initializer: 'glorot'"):
         first_kernel(small_table(), initializer="glorot")
+
+
+def first_bias(frame: pd.DataFrame, **given: Any) -> tuple[Any, np.ndarray, float]:
+    """The model, its first layer's biases as training starts, and Glorot's bound."""
+    seen = FirstKernel()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = auto.fit_auto(frame, "y", epochs=1, callbacks=[seen], **given)
+    return model, seen.bias, float(np.sqrt(6 / sum(seen.kernel.shape)))
+
+
+def test_a_small_classification_table_starts_from_spread_biases(
+    tmp_path: Path,
+) -> None:
+    model, bias, glorot = first_bias(small_table())  # 96 training rows
+    choice = auto.choices_of(model)["bias_spread"]
+    assert (choice.value, choice.source) == (4.0, "data")
+    # uniform in +-4 x Glorot's bound: the extremes near it, the spread sqrt(1/3) of it
+    assert np.abs(bias).max() <= 4 * glorot < np.abs(bias).max() * 1.05
+    assert 0.5 < bias.std() / (4 * glorot / np.sqrt(3)) < 1.5
+    config = model.network.layers[0].get_config()["bias_initializer"]
+    assert config["name"] == "random_uniform"
+    assert config["maxval"] == pytest.approx(4 * glorot) == -config["minval"]
+    # the kernel is drawn as before (the biases come after it from one generator)
+    _, kernel = first_kernel(small_table())
+    _, zero_kernel = first_kernel(small_table(), bias_spread=0)
+    np.testing.assert_array_equal(kernel, zero_kernel)
+    # the saved model predicts as the trained one
+    model.save(tmp_path / "m.axon")
+    rows = model.test_rows
+    np.testing.assert_array_equal(
+        axon.tabular.load(tmp_path / "m.axon").predict(rows)["probability_yes"],
+        model.predict(rows)["probability_yes"],
+    )
+
+
+def test_the_bias_spread_is_a_setting_the_user_can_give() -> None:
+    given, bias, _ = first_bias(small_table(), bias_spread=0)
+    assert auto.choices_of(given)["bias_spread"].source == "given"
+    assert not bias.any()  # zero, as a larger table's
+    split, bias, _ = first_bias(small_table(), validation_split=0.2, refit=False)
+    assert auto.choices_of(split)["bias_spread"].value == 0.0 and not bias.any()
+    _, bias, glorot = first_bias(small_table(), bias_spread=1)
+    assert np.abs(bias).max() <= glorot and bias.std() > glorot / 4
+    refit, _, glorot = first_bias(small_table(), validation_split=0.2, bias_spread=2)
+    assert auto.refit_of(refit)["epochs"] == 1  # the refit's network spread too
+    config = refit.network.layers[0].get_config()["bias_initializer"]
+    assert config["maxval"] == pytest.approx(2 * glorot)
+    for wrong in (-1, "wide", True):
+        with pytest.raises(
+            ValueError,
+            match=re.escape(
+                f"Expected bias_spread a number >= 0. Received: bias_spread={wrong!r}"
+            ),
+        ):
+            first_bias(small_table(), bias_spread=wrong)
 
 
 @pytest.mark.parametrize(

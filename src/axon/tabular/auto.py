@@ -15,7 +15,8 @@ What ``axon train DATA --target COLUMN`` runs. The steps:
 A classification table below ``SMALL_ROWS`` (200) training rows skips steps 2-3's
 split: it trains on every row and stops when the training loss stops falling
 (``validation_split`` 0, patience 10), as a 20% split there would hold under 40 rows;
-its first layer's kernel is redrawn Glorot-uniform before training (``initializer``).
+its first layer's kernel is redrawn Glorot-uniform and its biases spread uniform
+before training (``initializer``, ``bias_spread``).
 
 ``preset="tutorial"`` runs the tutorial's network as :func:`fit_table` does (no
 refit). The model keeps the choices with their reasons in ``model.choices`` and the
@@ -112,24 +113,38 @@ def _optimizer(chosen: dict[str, Choice]) -> Any:
 
 
 def initialize(net: Any, chosen: dict[str, Choice], seed: int | None) -> None:
-    """Redraw the first Dense layer's kernel with the chosen ``initializer``.
+    """Redraw the first Dense layer's kernel and biases as ``chosen`` says.
 
-    :func:`~axon.tabular.model.network` draws it He-normal; another initializer
-    (Glorot-uniform on small tables) replaces the kernel before training, from its
-    own generator (``seed``), so the model's shuffling and Dropout draw as before.
-    The layer's config names the initializer used. The bias stays at zero.
+    :func:`~axon.tabular.model.network` draws the kernel He-normal and the biases
+    zero; another ``initializer`` (Glorot-uniform on small tables) replaces the
+    kernel, and ``bias_spread`` s > 0 draws the biases uniform in
+    ``+-s sqrt(6 / (inputs + units))``, before training, from their own generator
+    (``seed``), so the model's shuffling and Dropout draw as before. The layer's
+    config names the initializers used.
     """
     import axon
 
-    name = chosen.get("initializer")
-    if name is None or name.value == NETWORK_INITIALIZER:
+    name, spread = chosen.get("initializer"), chosen.get("bias_spread")
+    redraw = name is not None and name.value != NETWORK_INITIALIZER
+    scale = 0.0 if spread is None else spread.value
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale < 0:
+        raise ValueError(
+            f"Expected bias_spread a number >= 0. Received: bias_spread={scale!r}"
+        )
+    if not redraw and not scale:
         return
-    initializer = axon.initializers.get(name.value)
     first = next(lay for lay in net.layers if isinstance(lay, axon.layers.Dense))
     kernel, bias = first.get_weights()
     rng = axon.config.make_rng(seed)
-    first.set_weights([initializer(kernel.shape, str(kernel.dtype), rng), bias])
-    first.kernel_initializer = initializer
+    if redraw:
+        assert name is not None
+        first.kernel_initializer = axon.initializers.get(name.value)
+        kernel = first.kernel_initializer(kernel.shape, str(kernel.dtype), rng)
+    if scale:
+        bound = float(scale) * float(np.sqrt(6.0 / sum(kernel.shape)))
+        first.bias_initializer = axon.initializers.RandomUniform(-bound, bound)
+        bias = first.bias_initializer(bias.shape, str(bias.dtype), rng)
+    first.set_weights([kernel, bias])
 
 
 def _rates(chosen: dict[str, Choice]) -> list[float]:
@@ -210,8 +225,9 @@ def fit_auto(
         Any of :data:`axon.tabular.defaults.SETTINGS` (``hidden``, ``dropout``,
         ``batch_norm``, ``batch_size``, ``learning_rate``, ``weight_decay``,
         ``epochs``, ``patience``, ``validation_split``, ``refit``, ``members``)
-        or ``initializer`` (the first layer's kernel, a Keras name); a value that
-        is not None wins over its rule.
+        or ``initializer`` (the first layer's kernel, a Keras name) and
+        ``bias_spread`` (its biases' bound, in units of the kernel's Glorot bound; 0
+        for zeros); a value that is not None wins over its rule.
 
     Returns
     -------
