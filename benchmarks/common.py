@@ -26,8 +26,11 @@ def median_time(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
     return statistics.median(times)
 
 
-# Threads for BLAS and PyTorch: 0 is every core (the default); run_all --threads sets it.
-THREADS = [0]
+# Threads for PyTorch (BLAS reads the environment itself): 0 is every core.
+# run_all --threads sets it; a script run alone takes OMP_NUM_THREADS, so that
+# ``OMP_NUM_THREADS=1 python bench_large.py`` gives PyTorch one thread as NumPy's BLAS
+# gets (before, PyTorch took both cores there and its row was not comparable).
+THREADS = [int(os.environ.get("OMP_NUM_THREADS", "0") or 0)]
 
 
 def interleaved(
