@@ -194,11 +194,14 @@ def test_the_bias_spread_is_a_setting_the_user_can_give() -> None:
     assert auto.refit_of(refit)["epochs"] == 1  # the refit's network spread too
     config = refit.network.layers[0].get_config()["bias_initializer"]
     assert config["maxval"] == pytest.approx(2 * glorot)
-    for wrong in (-1, "wide", True):
+    _, bias, glorot = first_bias(small_table(), bias_spread=np.int64(3))
+    assert np.abs(bias).max() <= 3 * glorot < 1.05 * np.abs(bias).max()
+    for wrong in (-1, "wide", True, float("nan"), float("inf")):
         with pytest.raises(
             ValueError,
             match=re.escape(
-                f"Expected bias_spread a number >= 0. Received: bias_spread={wrong!r}"
+                "Expected bias_spread a finite number >= 0. Received: "
+                f"bias_spread={wrong!r}"
             ),
         ):
             first_bias(small_table(), bias_spread=wrong)

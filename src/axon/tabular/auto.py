@@ -29,6 +29,8 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from math import inf
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -127,9 +129,14 @@ def initialize(net: Any, chosen: dict[str, Choice], seed: int | None) -> None:
     name, spread = chosen.get("initializer"), chosen.get("bias_spread")
     redraw = name is not None and name.value != NETWORK_INITIALIZER
     scale = 0.0 if spread is None else spread.value
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale < 0:
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, Real)
+        or not 0 <= float(scale) < inf
+    ):
         raise ValueError(
-            f"Expected bias_spread a number >= 0. Received: bias_spread={scale!r}"
+            "Expected bias_spread a finite number >= 0. Received: "
+            f"bias_spread={scale!r}"
         )
     if not redraw and not scale:
         return
