@@ -68,6 +68,20 @@ def network(
     )
 
 
+def functional(
+    hidden: tuple[Any, ...] = ("relu", "relu"),
+    output: str | None = "softmax",
+    units: int = 3,
+    **dense: Any,
+) -> axon.Model:
+    """``network``'s layers as a functional Model: one chain from Input to output."""
+    axon.config.set_random_seed(0)
+    tensor = given = axon.Input((4,))
+    for activation in hidden:
+        tensor = axon.layers.Dense(8, activation=activation, **dense)(tensor)
+    return axon.Model(given, axon.layers.Dense(units, activation=output)(tensor))
+
+
 def train(
     enabled: bool,
     build: Any = network,
@@ -154,6 +168,22 @@ CASES = {
         "batch_logs": True,
     },
     "unshuffled, 5 epochs": {"shuffle": False, "epochs": 5},
+    "functional Model": {"build": functional},
+    "functional, tanh hidden, sigmoid, binary": {
+        "build": lambda: functional(("tanh",), output="sigmoid", units=1),
+        "loss": "binary_crossentropy",
+    },
+    "functional, from logits, float64, validation_split": {
+        "build": lambda: functional(output=None),
+        "loss": axon.losses.CategoricalCrossentropy(from_logits=True),
+        "dtype": "float64",
+        "validation_split": 0.2,
+        "compile_args": {"metrics": ["accuracy"]},
+    },
+    "functional, linear, mse": {
+        "build": lambda: functional(output="linear"),
+        "loss": "mse",
+    },
 }
 
 
@@ -262,6 +292,17 @@ def frozen() -> axon.Sequential:
     return model
 
 
+def called_twice(middle: Any = None) -> axon.Model:
+    """A functional Model of Dense layers only that is not one chain: a layer reused
+    (or, given ``middle``, a chain with the layer it makes in it)."""
+    axon.config.set_random_seed(0)
+    given, twice = axon.Input((4,)), axon.layers.Dense(4, activation="relu")
+    last = axon.layers.Dense(3, activation="softmax")
+    if middle is not None:
+        return axon.Model(given, last(middle()(twice(given))))
+    return axon.Model(given, last(twice(twice(given))))
+
+
 FALLBACKS = {
     "Dropout": lambda: stack(axon.layers.Dropout, 0.2),
     "BatchNormalization": lambda: stack(axon.layers.BatchNormalization),
@@ -270,7 +311,23 @@ FALLBACKS = {
     "bias regularizer": lambda: network(bias_regularizer="l1"),
     "activity regularizer": lambda: network(activity_regularizer="l2"),
     "a frozen layer": frozen,
+    "functional, a layer called twice": called_twice,
+    "functional, Dropout": lambda: called_twice(lambda: axon.layers.Dropout(0.2)),
 }
+
+
+def test_a_functional_model_with_two_outputs_takes_the_layer_path(
+    steps: list[int],
+) -> None:
+    axon.config.set_random_seed(0)
+    given = axon.Input((4,))
+    hidden = axon.layers.Dense(8, activation="relu")(given)
+    heads = [axon.layers.Dense(3, activation="softmax")(hidden) for _ in range(2)]
+    model = axon.Model(given, heads)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    x, y = data(40, "categorical_crossentropy")
+    model.fit(x, [y, y], epochs=1, batch_size=8, verbose=0)
+    assert steps[0] == 0 and model._chain is None
 
 
 @pytest.mark.parametrize("build", FALLBACKS.values(), ids=FALLBACKS.keys())

@@ -71,8 +71,23 @@ PERIPHERY = {
 # counted once an epoch, a small validation set in one pass, the one-row softmax.
 # Raised by 190 for issue 12's fused step for a Sequential of Dense layers
 # (models/dense_chain.py and its hooks: +197, 7 lines of slack before).
+# Raised by 16 for the same step in a functional Model whose graph is one chain of
+# Dense layers (dense_chain.in_order and penalized; Sequential's hook moved to Model).
 CORE_BUDGET = (
-    10_650 + 1_550 + 1_400 + 1_460 + 400 + 520 + 170 + 160 + 460 + 265 + 130 + 150 + 190
+    10_650
+    + 1_550
+    + 1_400
+    + 1_460
+    + 400
+    + 520
+    + 170
+    + 160
+    + 460
+    + 265
+    + 130
+    + 150
+    + 190
+    + 16
 )
 MODULE_BUDGET = 520  # lines in any one module (the longest: models/functional.py)
 

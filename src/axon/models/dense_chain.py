@@ -1,4 +1,4 @@
-"""One training step for a Sequential of Dense layers, in one function (issue 12).
+"""One training step for a chain of Dense layers, in one function (issue 12).
 
 A step through the layers costs about 26 Python calls for a 4-8-8-3 network: each
 layer's ``forward``, ``backward`` and ``_backward_from_z``, each activation's two
@@ -16,7 +16,8 @@ maximum excepted (column by column where that is cheaper: exact either way)::
 then the optimizer's ``apply``, as the layer path does. Its results are the layer
 path's bit for bit (``tests/test_dense_chain.py``); anything else (another layer,
 a regularizer, a frozen layer, sample or class weights) takes the layer path,
-decided once per ``fit`` or ``train_on_batch`` call by :func:`prepare`.
+decided once per ``fit`` or ``train_on_batch`` call by :func:`prepare`. A Sequential
+qualifies, and a functional Model whose graph is the same chain (:func:`in_order`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from axon import regularizers
 from axon.activations import ReLU, Softmax
 from axon.config import Array, constant, ones
 from axon.config import dot as _dot  # no dispatch: every operand is a plain ndarray
@@ -38,14 +40,37 @@ ENABLED = True
 LINEAR, RELU, SOFTMAX, OTHER = 0, 1, 2, 3  # how a layer's activation is applied
 
 
+def penalized(layers: list[Any]) -> bool:
+    """Whether any layer has a weight or activity regularizer (``model._penalized``)."""
+    return bool(regularizers.penalties(layers)) or any(
+        getattr(layer, "activity_regularizer", None) is not None for layer in layers
+    )
+
+
+def in_order(model: Any) -> list[Any]:
+    """The layers a step runs, in order; [] for a graph that is not one chain.
+
+    A functional Model qualifies when each of its calls reads the one before it, the
+    first its input, and no layer is called twice (an input that feeds no output is
+    refused when the Model is made, so one input and one output follow).
+    """
+    graph = getattr(model, "graph", None)
+    if graph is None:  # a Sequential
+        return list(model._layers)
+    calls = graph.calls  # the input is slot 0, call i writes slot i + 1
+    if any(call.shared or call.sources != [i] for i, call in enumerate(calls)):
+        return []  # a layer called twice, two outputs, or a merge (two sources)
+    return [call.layer for call in calls]
+
+
 def prepare(model: Any) -> DenseChain | None:
     """The chain that runs ``model``'s training steps, or None for the layer path.
 
-    Called by ``Sequential._prepare`` after it has decided ``_path`` and
+    Called by ``Model._prepare`` after it has decided ``_path`` and
     ``_penalized``. The model's chain is kept while its layers' arrays and the
     path stay the same, so ``train_on_batch`` in a loop keeps its plans.
     """
-    layers = model._layers
+    layers = in_order(model)
     if not ENABLED or model._penalized or not layers or not all(model._trained()):
         return None
     if any(type(layer) is not Dense for layer in layers):
@@ -63,7 +88,7 @@ def prepare(model: Any) -> DenseChain | None:
         and all(map(operator.is_, old.key, key))
     ):
         return old
-    return DenseChain(model, key)
+    return DenseChain(model, key, layers)
 
 
 def _kind(activation: Any, shape: tuple[int, int]) -> int:
@@ -93,15 +118,16 @@ class DenseChain:
 
     Parameters
     ----------
-    model : axon.Sequential
+    model : axon.Sequential or axon.Model
         Trainable ``Dense`` layers only, compiled, without regularizers.
     key : list
         What the plans depend on: activations, weights' and gradients' arrays.
+    layers : list of Dense
+        The model's layers in the order a step runs them (:func:`in_order`).
     """
 
-    def __init__(self, model: Any, key: list[Any]) -> None:
-        self.model, self.key = model, key
-        self.layers: list[Dense] = list(model._layers)
+    def __init__(self, model: Any, key: list[Any], layers: list[Dense]) -> None:
+        self.model, self.key, self.layers = model, key, layers
         self.fused = model._path == "fused"  # dL/dz_L from the loss, in one call
         self.plans: dict[int, tuple[Any, ...]] = {}
 

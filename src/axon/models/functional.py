@@ -17,7 +17,7 @@ from axon import config
 from axon.config import Array
 from axon.layers.base import Layer, unique_name
 from axon.metrics import MetricList, for_loss, identifiers
-from axon.models import data, datasets, inference
+from axon.models import data, datasets, dense_chain, inference
 from axon.models.graph import Graph, check_tensors
 from axon.models.structure import flatten, named_items
 from axon.models.trainer import Trainer
@@ -166,8 +166,7 @@ class Model(Trainer):
 
     # -- the flat parameter vector ---------------------------------------------------
     def _trained(self) -> tuple[bool, ...]:
-        # a list, not a generator: a generator costs a Python call per layer, and
-        # predict asks this on every call
+        # a list, not a generator: one Python call fewer per layer (predict asks)
         return tuple([self._trainable and layer.trainable for layer in self._layers])
 
     def _pack_parameters(self) -> None:
@@ -370,6 +369,8 @@ class Model(Trainer):
         prepared = super()._prepare(*args)
         if not self.metrics and self._weighted_metric_ids:  # compiled before built
             self._resolve_metrics()
+        self._penalized = dense_chain.penalized(self._layers)
+        self._chain = dense_chain.prepare(self)  # Dense layers in a chain: one step
         return prepared
 
     def _as_targets(self, y: Any, loss: Any, name: str) -> Array:

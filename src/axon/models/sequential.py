@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from axon import config, regularizers
+from axon import config
 from axon.config import Array
 from axon.layers.base import LAYERS, KerasTensor, Layer, check_shape, unique_name
 from axon.layers.input_layer import InputLayer
-from axon.models import data, datasets, dense_chain, inference
+from axon.models import data, datasets, inference
 from axon.models.functional import Model
 from axon.models.trainer import Trainer
 
@@ -193,17 +193,6 @@ class Sequential(Model):
 
     # -- the step's regularization hook ---------------------------------------------
     _penalized = True  # whether a layer has a regularizer; _prepare decides
-
-    def _prepare(
-        self, x: Any, y: Any, what: str, names: tuple[str, str] = ("x", "y")
-    ) -> tuple[Array, Array]:
-        x, y = super()._prepare(x, y, what, names)
-        self._penalized = bool(regularizers.penalties(self._layers)) or any(
-            getattr(layer, "activity_regularizer", None) is not None
-            for layer in self._layers
-        )
-        self._chain = dense_chain.prepare(self)  # Dense layers only: the fused step
-        return x, y
 
     def _backward_with_penalties(self, grad_output: Array, from_logits: bool) -> float:
         """``backward``; without a regularizer in the model, nothing else.

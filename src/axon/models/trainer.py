@@ -50,7 +50,7 @@ class Trainer(regularizers.Penalized):
     built: bool
     _as_inputs: Any  # (x, its name) -> the one checked array forward takes
     _as_targets: Any  # (y, the loss, its name) -> the checked targets the loss takes
-    _chain: Any = None  # a Sequential of Dense layers' fused step (dense_chain.py)
+    _chain: Any = None  # a chain of Dense layers' fused step (dense_chain.py)
 
     def __init__(self) -> None:
         self.optimizer: Optimizer | None = None
