@@ -273,6 +273,15 @@ def _weight_regularizers(layer: Any) -> list[tuple[str, Regularizer]]:
     return pairs
 
 
+def regularized(layers: Iterable[Any]) -> bool:
+    """Whether any layer has an activity regularizer or a trained weight's one."""
+    return any(
+        getattr(layer, "activity_regularizer", None) is not None
+        or _weight_regularizers(layer)
+        for layer in layers
+    )
+
+
 def penalties(layers: Iterable[Any]) -> list[float]:
     """Keras's ``model.losses``: each layer's last activity penalty, then weight penalties.
 

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from axon import regularizers
 from axon.activations import ReLU, Softmax
 from axon.config import Array, constant, ones
 from axon.config import dot as _dot  # no dispatch: every operand is a plain ndarray
@@ -38,13 +37,6 @@ ENABLED = True
 """Whether :func:`prepare` may return a chain (tests set it False for the layer path)."""
 
 LINEAR, RELU, SOFTMAX, OTHER = 0, 1, 2, 3  # how a layer's activation is applied
-
-
-def penalized(layers: list[Any]) -> bool:
-    """Whether any layer has a weight or activity regularizer (``model._penalized``)."""
-    return bool(regularizers.penalties(layers)) or any(
-        getattr(layer, "activity_regularizer", None) is not None for layer in layers
-    )
 
 
 def in_order(model: Any) -> list[Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from axon import config
+from axon import config, regularizers
 from axon.config import Array
 from axon.layers.base import Layer, unique_name
 from axon.metrics import MetricList, for_loss, identifiers
@@ -369,7 +369,7 @@ class Model(Trainer):
         prepared = super()._prepare(*args)
         if not self.metrics and self._weighted_metric_ids:  # compiled before built
             self._resolve_metrics()
-        self._penalized = dense_chain.penalized(self._layers)
+        self._penalized = regularizers.regularized(self._layers)
         self._chain = dense_chain.prepare(self)  # Dense layers in a chain: one step
         return prepared
 

@@ -192,8 +192,6 @@ class Sequential(Model):
         return Trainer.predict_on_batch(self, x)
 
     # -- the step's regularization hook ---------------------------------------------
-    _penalized = True  # whether a layer has a regularizer; _prepare decides
-
     def _backward_with_penalties(self, grad_output: Array, from_logits: bool) -> float:
         """``backward``; without a regularizer in the model, nothing else.
 
