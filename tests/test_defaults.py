@@ -97,7 +97,7 @@ def test_a_small_classification_run_stops_on_its_training_loss() -> None:
 
 
 class FirstKernel(axon.callbacks.Callback):
-    """Keeps the first layer's kernel as training starts."""
+    """Keeps the first layer's kernel and biases as training starts."""
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.kernel = self.model.layers[0].get_weights()[0].copy()
@@ -111,11 +111,17 @@ DRAWN = {
 }
 
 
-def first_kernel(frame: pd.DataFrame, **given: Any) -> tuple[Any, np.ndarray]:
+def first_weights(frame: pd.DataFrame, **given: Any) -> tuple[Any, FirstKernel]:
+    """The model of one epoch, and its first layer's weights as training started."""
     seen = FirstKernel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = auto.fit_auto(frame, "y", epochs=1, callbacks=[seen], **given)
+    return model, seen
+
+
+def first_kernel(frame: pd.DataFrame, **given: Any) -> tuple[Any, np.ndarray]:
+    model, seen = first_weights(frame, **given)
     return model, seen.kernel
 
 
@@ -150,10 +156,7 @@ def test_a_small_classification_table_starts_from_a_glorot_uniform_kernel() -> N
 
 def first_bias(frame: pd.DataFrame, **given: Any) -> tuple[Any, np.ndarray, float]:
     """The model, its first layer's biases as training starts, and Glorot's bound."""
-    seen = FirstKernel()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = auto.fit_auto(frame, "y", epochs=1, callbacks=[seen], **given)
+    model, seen = first_weights(frame, **given)
     return model, seen.bias, float(np.sqrt(6 / sum(seen.kernel.shape)))
 
 

@@ -52,34 +52,27 @@ def data(
     return x, np.eye(classes, dtype=dtype)[labels]
 
 
+def assemble(layers: list[Any], functional: bool) -> axon.Model:
+    """A Sequential of ``layers`` after a 4-column Input, or the same chain as a
+    functional Model (each layer called on the one before)."""
+    if not functional:
+        return axon.Sequential([axon.layers.Input((4,)), *layers])
+    tensor = given = axon.Input((4,))
+    for layer in layers:
+        tensor = layer(tensor)
+    return axon.Model(given, tensor)
+
+
 def network(
     hidden: tuple[Any, ...] = ("relu", "relu"),
     output: str | None = "softmax",
     units: int = 3,
-    **dense: Any,
-) -> axon.Sequential:
-    axon.config.set_random_seed(0)
-    return axon.Sequential(
-        [
-            axon.layers.Input((4,)),
-            *(axon.layers.Dense(8, activation=a, **dense) for a in hidden),
-            axon.layers.Dense(units, activation=output),
-        ]
-    )
-
-
-def functional(
-    hidden: tuple[Any, ...] = ("relu", "relu"),
-    output: str | None = "softmax",
-    units: int = 3,
+    functional: bool = False,
     **dense: Any,
 ) -> axon.Model:
-    """``network``'s layers as a functional Model: one chain from Input to output."""
     axon.config.set_random_seed(0)
-    tensor = given = axon.Input((4,))
-    for activation in hidden:
-        tensor = axon.layers.Dense(8, activation=activation, **dense)(tensor)
-    return axon.Model(given, axon.layers.Dense(units, activation=output)(tensor))
+    layers = [axon.layers.Dense(8, activation=a, **dense) for a in hidden]
+    return assemble([*layers, axon.layers.Dense(units, activation=output)], functional)
 
 
 def train(
@@ -168,20 +161,20 @@ CASES = {
         "batch_logs": True,
     },
     "unshuffled, 5 epochs": {"shuffle": False, "epochs": 5},
-    "functional Model": {"build": functional},
+    "functional Model": {"build": lambda: network(functional=True)},
     "functional, tanh hidden, sigmoid, binary": {
-        "build": lambda: functional(("tanh",), output="sigmoid", units=1),
+        "build": lambda: network(("tanh",), "sigmoid", 1, functional=True),
         "loss": "binary_crossentropy",
     },
     "functional, from logits, float64, validation_split": {
-        "build": lambda: functional(output=None),
+        "build": lambda: network(output=None, functional=True),
         "loss": axon.losses.CategoricalCrossentropy(from_logits=True),
         "dtype": "float64",
         "validation_split": 0.2,
         "compile_args": {"metrics": ["accuracy"]},
     },
     "functional, linear, mse": {
-        "build": lambda: functional(output="linear"),
+        "build": lambda: network(output="linear", functional=True),
         "loss": "mse",
     },
 }
@@ -278,12 +271,12 @@ def test_a_non_finite_loss_stops_both_paths_alike(steps: list[int]) -> None:
     assert runs[0][2] == runs[1][2] == {}
 
 
-def stack(middle: Any, *arguments: Any) -> axon.Sequential:
+def stack(middle: Any, *arguments: Any, functional: bool = False) -> axon.Model:
     """A relu layer, ``middle(*arguments)``, a softmax layer, from one seed."""
     axon.config.set_random_seed(0)
     first = axon.layers.Dense(8, activation="relu")
     last = axon.layers.Dense(3, activation="softmax")
-    return axon.Sequential([axon.layers.Input((4,)), first, middle(*arguments), last])
+    return assemble([first, middle(*arguments), last], functional)
 
 
 def frozen() -> axon.Sequential:
@@ -292,14 +285,11 @@ def frozen() -> axon.Sequential:
     return model
 
 
-def called_twice(middle: Any = None) -> axon.Model:
-    """A functional Model of Dense layers only that is not one chain: a layer reused
-    (or, given ``middle``, a chain with the layer it makes in it)."""
+def called_twice() -> axon.Model:
+    """A functional Model of Dense layers only that is not one chain: a layer reused."""
     axon.config.set_random_seed(0)
     given, twice = axon.Input((4,)), axon.layers.Dense(4, activation="relu")
     last = axon.layers.Dense(3, activation="softmax")
-    if middle is not None:
-        return axon.Model(given, last(middle()(twice(given))))
     return axon.Model(given, last(twice(twice(given))))
 
 
@@ -312,7 +302,7 @@ FALLBACKS = {
     "activity regularizer": lambda: network(activity_regularizer="l2"),
     "a frozen layer": frozen,
     "functional, a layer called twice": called_twice,
-    "functional, Dropout": lambda: called_twice(lambda: axon.layers.Dropout(0.2)),
+    "functional, Dropout": lambda: stack(axon.layers.Dropout, 0.2, functional=True),
 }
 
 
